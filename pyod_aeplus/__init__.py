@@ -1,0 +1,21 @@
+"""pyod_aeplus: PyTorch autoencoder detectors for PyOD."""
+
+__version__ = "0.1.0"
+
+from .base import BaseAutoEncoder
+from .models import VAE, ConvAE, DeepAE, DenoisingAE, DenseAE, SparseAE
+from .persistence import load_detector as load
+from .training import TrainingDivergedError
+
+__all__ = [
+    "BaseAutoEncoder",
+    "ConvAE",
+    "DeepAE",
+    "DenoisingAE",
+    "DenseAE",
+    "SparseAE",
+    "TrainingDivergedError",
+    "VAE",
+    "load",
+    "__version__",
+]

@@ -1,0 +1,410 @@
+"""The shared engine: :class:`BaseAutoEncoder`.
+
+Everything the detectors have in common lives here, written once: input
+validation, scaling, device choice, seeding, the training loop (in
+:mod:`pyod_aeplus.training`), batched scoring, per-feature errors and
+persistence. A detector subclass supplies only its ``__init__`` (its
+parameters), ``_build_module`` (its network) and, where it differs from a
+plain reconstruction error, its training loss and its score.
+"""
+
+import numpy as np
+import torch
+from pyod.models.base import BaseDetector
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import (
+    check_choice,
+    check_contamination,
+    check_float,
+    check_int,
+    resolve_device,
+)
+from .training import train_module
+
+PREPROCESSING = ("standard", "minmax", "robust", None)
+LOSSES = ("mse", "mae")
+# Rows per chunk are chosen so a chunk holds about this many values: scoring
+# memory stays bounded however many rows X has.
+CHUNK_VALUES = 2 ** 22
+
+_DETECTORS = {}
+
+
+def registered_detectors():
+    """Name → class of every detector built on the engine (used by ``load``)."""
+    return dict(_DETECTORS)
+
+
+class BaseAutoEncoder(BaseDetector):
+    """Engine shared by every autoencoder detector; not used directly.
+
+    Common parameters (every detector takes them)
+    ---------------------------------------------
+    contamination : float in (0, 0.5] or thresholder, default=0.1
+        Expected fraction of anomalies, which sets ``threshold_``; or a
+        thresholder object (pythresh, :mod:`pyod_aeplus.thresholds`).
+    preprocessing : {'standard', 'minmax', 'robust', None}, default='standard'
+        Per-feature scaling fitted on the training rows.
+    loss : {'mse', 'mae'}, default='mse'
+        Squared or absolute reconstruction error, for training and scoring.
+    epochs : int, default=100
+        Most passes over the training rows.
+    batch_size : int, default=256
+        Rows per step; clipped to the number of training rows.
+    lr : float, default=1e-3
+        Learning rate of AdamW.
+    weight_decay : float, default=0.0
+        Decoupled weight decay of AdamW.
+    validation_fraction : float in [0, 1), default=0.1
+        Rows held out to monitor the loss; 0 monitors the training loss.
+    early_stopping : bool, default=True
+        Stop after ``patience`` epochs without improvement and restore the
+        best weights.
+    patience : int, default=10
+        Epochs without improvement before stopping.
+    gradient_clip : float or None, default=5.0
+        Largest gradient norm per step; None disables clipping.
+    device : str, default='auto'
+        'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
+    random_state : int, RandomState or None, default=None
+        Seed for weights, shuffling, noise and sampling; an int makes ``fit``
+        repeatable. The global torch and NumPy random states are left as
+        they were.
+    verbose : int, default=0
+        1 shows a progress bar over epochs with the current loss.
+
+    Attributes
+    ----------
+    decision_scores_ : ndarray of shape (n_samples,)
+        Outlier scores of the training rows; higher is more abnormal.
+    threshold_ : float
+        Score above which a row is labelled an outlier.
+    labels_ : ndarray of shape (n_samples,)
+        1 for outliers, 0 for inliers, of the training rows.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+    center_, scale_ : ndarray of shape (n_features,)
+        The fitted scaling: ``(X - center_) / scale_``.
+    device_ : torch.device
+        Where the network lives.
+    module_ : torch.nn.Module
+        The trained network, in eval mode.
+    history_ : dict
+        Per-epoch ``loss`` and ``val_loss``, ``best_epoch`` and ``n_epochs``.
+    """
+
+    # Fitted ndarray attributes a subclass adds; persisted by save/load.
+    _extra_fitted_arrays = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            _DETECTORS[cls.__name__] = cls
+
+    # ------------------------------------------------------------------ hooks
+    def _check_params(self):
+        """Validate the detector's own parameters (subclasses extend this)."""
+
+    def _build_module(self):
+        """Return a new network for ``self.n_features_in_`` inputs."""
+        raise NotImplementedError
+
+    def _prepare_fit(self, X, generator):
+        """Set detector-specific fitted state from the scaled training tensor."""
+
+    def _reconstruct(self, module, x):
+        """Scaled reconstruction of the scaled rows ``x``."""
+        return module(x)[0]
+
+    def _encode(self, module, x):
+        """Code of the scaled rows ``x``."""
+        return module(x)[1]
+
+    def _element_errors(self, x, reconstruction):
+        diff = reconstruction - x
+        return diff.square() if self.loss == "mse" else diff.abs()
+
+    def _feature_errors(self, module, x):
+        """Per-feature error ``(rows, features)`` of scaled rows, for scoring."""
+        return self._element_errors(x, self._reconstruct(module, x))
+
+    def _row_scores(self, module, x):
+        """Outlier score of each scaled row; higher is more abnormal."""
+        return self._feature_errors(module, x).mean(dim=1)
+
+    def _training_loss(self, module, x, generator):
+        """Per-row training loss of the scaled batch ``x``."""
+        return self._element_errors(x, module(x)[0]).mean(dim=1)
+
+    def _reduce_loss(self, row_losses):
+        """How a batch's row losses become the minimised loss."""
+        return row_losses.mean()
+
+    def _as_rows(self, X):
+        """Turn ``X`` into 2-D rows before validation (ConvAE flattens images here)."""
+        return X
+
+    # -------------------------------------------------------------- checking
+    def _check_common_params(self):
+        check_contamination(self.contamination)
+        check_choice("preprocessing", self.preprocessing, PREPROCESSING)
+        check_choice("loss", self.loss, LOSSES)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_float("lr", self.lr, 0.0, low_open=True)
+        check_float("weight_decay", self.weight_decay, 0.0)
+        check_float("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}")
+        check_int("patience", self.patience, 1)
+        if self.gradient_clip is not None:
+            check_float("gradient_clip", self.gradient_clip, 0.0, low_open=True)
+        check_int("verbose", self.verbose, 0)
+        return resolve_device(self.device)
+
+    def _validate(self, X, reset):
+        X = self._as_rows(X)
+        return validate_data(
+            self, X, reset=reset, dtype="numeric", accept_sparse=False,
+            ensure_all_finite=True, ensure_min_samples=2 if reset else 1,
+        )
+
+    # --------------------------------------------------------------- scaling
+    def _fit_scaling(self, X):
+        """``(center, scale)`` in float64; a constant column gets scale 1."""
+        n_features = X.shape[1]
+        if self.preprocessing is None:
+            return np.zeros(n_features), np.ones(n_features)
+        if self.preprocessing == "standard":
+            center = np.mean(X, axis=0, dtype=np.float64)
+            scale = np.std(X, axis=0, dtype=np.float64)
+        elif self.preprocessing == "minmax":
+            center = np.min(X, axis=0).astype(np.float64)
+            scale = np.max(X, axis=0).astype(np.float64) - center
+        else:  # robust
+            q25, center, q75 = np.percentile(np.asarray(X, dtype=np.float64), [25, 50, 75], axis=0)
+            scale = q75 - q25
+            # A column whose middle half is constant still may vary: use its
+            # standard deviation before giving up and using 1.
+            flat = scale == 0
+            if flat.any():
+                scale[flat] = np.std(np.asarray(X[:, flat], dtype=np.float64), axis=0)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        return center, scale
+
+    def _chunk_rows(self, n_features):
+        return max(1, CHUNK_VALUES // max(1, n_features))
+
+    def _scaled_chunks(self, X, device):
+        """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``."""
+        step = self._chunk_rows(X.shape[1])
+        for lo in range(0, X.shape[0], step):
+            hi = min(lo + step, X.shape[0])
+            block = (np.asarray(X[lo:hi], dtype=np.float64) - self.center_) / self.scale_
+            block = block.astype(np.float32)
+            if not np.isfinite(block).all():
+                raise ValueError(
+                    "X has values too large to represent after scaling "
+                    f"(preprocessing={self.preprocessing!r}); rescale the data or use "
+                    "preprocessing='standard'"
+                )
+            yield lo, hi, torch.from_numpy(block).to(device)
+
+    def _map_rows(self, X, fn):
+        """Apply ``fn(module, tensor)`` to scaled chunks of ``X``; gather float64 results."""
+        parts = []
+        with torch.no_grad():
+            for _, _, chunk in self._scaled_chunks(X, self.device_):
+                parts.append(fn(self.module_, chunk).float().cpu().numpy().astype(np.float64))
+        return np.concatenate(parts)
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Fit the detector on ``X``; ``y`` is ignored.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (at least 2), mostly normal.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted detector.
+        """
+        # A fit that fails or is interrupted leaves the detector as it was
+        # before (unfitted, or fitted on earlier data), never half-fitted.
+        before = self.__dict__.copy()
+        try:
+            self._fit(X, y)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _fit(self, X, y):
+        device = self._check_common_params()
+        self._check_params()
+        X = self._validate(X, reset=True)
+        self._set_n_classes(y)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.center_, self.scale_ = self._fit_scaling(X)
+        self.device_ = device
+        Xt = torch.cat([chunk for _, _, chunk in self._scaled_chunks(X, device)])
+
+        # Shuffles and splits come from a local CPU generator; noise and
+        # sampling from a local generator on the device. Dropout and weight
+        # initialisation only read torch's global generator, so it is seeded
+        # inside fork_rng, which restores the caller's state afterwards.
+        cpu_generator = torch.Generator().manual_seed(seed)
+        device_generator = torch.Generator(device=device).manual_seed(seed + 1)
+        fork_devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            self._prepare_fit(Xt, device_generator)
+            module = self._build_module().to(device)
+            self.history_ = train_module(
+                module, Xt,
+                row_loss_fn=lambda x: self._training_loss(module, x, device_generator),
+                reduce_fn=self._reduce_loss,
+                epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                weight_decay=self.weight_decay,
+                validation_fraction=self.validation_fraction,
+                early_stopping=bool(self.early_stopping), patience=self.patience,
+                gradient_clip=self.gradient_clip, generator=cpu_generator,
+                verbose=self.verbose, desc=type(self).__name__,
+            )
+        self.module_ = module
+        scores = np.empty(Xt.shape[0], dtype=np.float64)
+        step = self._chunk_rows(Xt.shape[1])
+        with torch.no_grad():
+            for lo in range(0, Xt.shape[0], step):
+                scores[lo:lo + step] = self._row_scores(module, Xt[lo:lo + step]).float().cpu().numpy()
+        if not np.isfinite(scores).all():
+            raise FloatingPointError(
+                "the trained network gives non-finite scores; lower lr or check the input scale"
+            )
+        self.decision_scores_ = scores
+        self._process_decision_scores()
+
+    # --------------------------------------------------------------- scoring
+    def decision_function(self, X):
+        """Outlier score of each row of ``X``; higher is more abnormal.
+
+        Rows are scored in bounded chunks, so ``X`` may be a large memmap.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        anomaly_scores : ndarray of shape (n_samples,)
+            The outlier scores.
+        """
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        return self._map_rows(X, self._row_scores)
+
+    def feature_scores(self, X):
+        """Per-feature error of each row: which columns made a row abnormal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples, n_features)
+            Reconstruction error of every value, in scaled units.
+        """
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        return self._map_rows(X, self._feature_errors)
+
+    def reconstruct(self, X):
+        """Reconstruction of ``X`` by the network, in the units of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        reconstruction : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        scaled = self._map_rows(X, self._reconstruct)
+        return scaled * self.scale_ + self.center_
+
+    def encode(self, X):
+        """The code (latent representation) of each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, code width)
+        """
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        return self._map_rows(X, self._encode)
+
+    # ----------------------------------------------------------- persistence
+    def __getstate__(self):
+        # The network travels as CPU tensors so that a model fitted on a GPU
+        # unpickles on a machine without one.
+        state = self.__dict__.copy()
+        module = state.pop("module_", None)
+        if module is not None:
+            state["_module_state"] = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        module_state = state.pop("_module_state", None)
+        self.__dict__.update(state)
+        if module_state is not None:
+            self._restore_module(module_state, state["device_"])
+
+    def _restore_module(self, module_state, device):
+        device = torch.device(device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            device = torch.device("cpu")
+        module = self._build_module()
+        module.load_state_dict(module_state)
+        self.module_ = module.to(device).eval()
+        self.device_ = device
+
+    def save(self, path):
+        """Save the fitted detector: parameters as JSON, tensors with ``torch.save``.
+
+        Load it with :func:`pyod_aeplus.load` (or ``type(self).load``), which
+        never executes code from the file.
+        """
+        from .persistence import save_detector
+
+        check_is_fitted(self, "module_")
+        save_detector(self, path)
+
+    @classmethod
+    def load(cls, path, device=None):
+        """Load a detector saved with :meth:`save`; refuses a file of another class."""
+        from .persistence import load_detector
+
+        detector = load_detector(path, device=device)
+        if not isinstance(detector, cls):
+            raise ValueError(f"{path} holds a {type(detector).__name__}, not a {cls.__name__}")
+        return detector

@@ -1,0 +1,112 @@
+"""ConvAE: convolutional autoencoder for sequences (1-D) and images (2-D)."""
+
+import math
+
+import numpy as np
+
+from .._validation import check_choice, check_int, check_sizes
+from ..base import BaseAutoEncoder
+from ..nn import ACTIVATIONS, ConvAutoEncoder
+
+
+class ConvAE(BaseAutoEncoder):
+    """Convolutional autoencoder scored by reconstruction error.
+
+    Rows may come flat, ``(n_samples, prod(input_shape))``, or shaped,
+    ``(n_samples, *input_shape)``; they are scaled per value and reshaped for
+    the network.
+
+    Parameters
+    ----------
+    input_shape : tuple of int or None, default=None
+        Shape of one row: ``(length,)`` or ``(1, length)`` for a sequence,
+        ``(height, width)`` or ``(channels, height, width)`` for an image
+        (see Notes). None treats each flat row as one sequence of
+        ``n_features`` values.
+    channels : tuple of int, default=(16, 32)
+        Output channels of each strided convolution (each halves the size).
+    code_size : int, default=32
+        Width of the dense code.
+    kernel_size : int, default=5
+        Odd kernel size.
+    activation : str, default='relu'
+        Activation name.
+
+    Notes
+    -----
+    A 2-tuple ``(1, L)`` is a one-channel sequence; any other 2-tuple
+    ``(H, W)`` is a one-channel image. 3-tuples are ``(C, H, W)`` images.
+
+    The remaining parameters are the engine's, documented in
+    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    """
+
+    def __init__(self, input_shape=None, channels=(16, 32), code_size=32, kernel_size=5,
+                 activation="relu", contamination=0.1, preprocessing="standard", loss="mse",
+                 epochs=100, batch_size=256, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.1, early_stopping=True, patience=10,
+                 gradient_clip=5.0, device="auto", random_state=None, verbose=0):
+        self.input_shape = input_shape
+        self.channels = channels
+        self.code_size = code_size
+        self.kernel_size = kernel_size
+        self.activation = activation
+        self.contamination = contamination
+        self.preprocessing = preprocessing
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.gradient_clip = gradient_clip
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        if self.input_shape is not None:
+            shape = check_sizes("input_shape", self.input_shape)
+            if len(shape) > 3:
+                raise ValueError(
+                    f"input_shape must have 1 to 3 entries, got {self.input_shape!r}")
+        check_sizes("channels", self.channels)
+        check_int("code_size", self.code_size, 1)
+        check_int("kernel_size", self.kernel_size, 1)
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd, got {self.kernel_size!r}")
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+
+    def _network_shape(self, n_features):
+        """``(channels, *spatial)`` for the network, checked against ``n_features``."""
+        if self.input_shape is None:
+            return (1, n_features)
+        shape = tuple(int(s) for s in self.input_shape)
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"input_shape {self.input_shape!r} holds {math.prod(shape)} values, "
+                f"but X has {n_features} features"
+            )
+        if len(shape) == 1:
+            return (1, shape[0])
+        if len(shape) == 2:
+            return shape if shape[0] == 1 else (1, *shape)
+        return shape
+
+    def _as_rows(self, X):
+        ndim = getattr(X, "ndim", None)
+        if ndim is None or ndim <= 2:
+            return X
+        X = np.asarray(X)
+        if self.input_shape is None or tuple(X.shape[1:]) != tuple(self.input_shape):
+            raise ValueError(
+                f"ConvAE got X of shape {X.shape}; a {ndim}-D X must be "
+                f"(n_samples, *input_shape) with input_shape={self.input_shape!r}"
+            )
+        return X.reshape(X.shape[0], -1)
+
+    def _build_module(self):
+        return ConvAutoEncoder(self._network_shape(self.n_features_in_), self.channels,
+                               self.code_size, self.kernel_size, self.activation)

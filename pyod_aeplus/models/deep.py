@@ -1,0 +1,59 @@
+"""DeepAE: a multi-layer autoencoder, decoder mirrored from the encoder."""
+
+from .._validation import check_choice, check_float, check_sizes
+from ..base import BaseAutoEncoder
+from ..nn import ACTIVATIONS, MLPAutoEncoder
+
+
+class DeepAE(BaseAutoEncoder):
+    """Deep autoencoder scored by reconstruction error.
+
+    Parameters
+    ----------
+    hidden_sizes : tuple of int, default=(64, 32, 8)
+        Widths of the encoder's layers; the last is the code. The decoder
+        mirrors them.
+    activation : str, default='relu'
+        Activation after every hidden layer.
+    dropout : float in [0, 1), default=0.0
+        Dropout after every hidden layer but the code.
+    batch_norm : bool, default=False
+        Batch normalisation in every hidden layer.
+
+    The remaining parameters are the engine's, documented in
+    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    """
+
+    def __init__(self, hidden_sizes=(64, 32, 8), activation="relu", dropout=0.0,
+                 batch_norm=False, contamination=0.1, preprocessing="standard", loss="mse",
+                 epochs=100, batch_size=256, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.1, early_stopping=True, patience=10,
+                 gradient_clip=5.0, device="auto", random_state=None, verbose=0):
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.contamination = contamination
+        self.preprocessing = preprocessing
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.gradient_clip = gradient_clip
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        check_sizes("hidden_sizes", self.hidden_sizes)
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        check_choice("batch_norm", self.batch_norm, (True, False))
+
+    def _build_module(self):
+        return MLPAutoEncoder(self.n_features_in_, self.hidden_sizes, self.activation,
+                              self.dropout, self.batch_norm)

@@ -1,0 +1,61 @@
+"""DenoisingAE: corrupt the input during training only; score the clean input."""
+
+import torch
+
+from .._validation import check_choice, check_float
+from .deep import DeepAE
+
+
+class DenoisingAE(DeepAE):
+    """Denoising autoencoder: learns to rebuild clean rows from corrupted ones.
+
+    Corruption happens in training only; ``decision_function`` and
+    ``reconstruct`` always see the clean input.
+
+    Parameters
+    ----------
+    noise : {'gaussian', 'mask'}, default='gaussian'
+        'gaussian' adds N(0, noise_level²) in scaled units; 'mask' sets each
+        value to 0 (the scaled mean) with probability ``noise_level``.
+    noise_level : float >= 0, default=0.2
+        Standard deviation ('gaussian') or masking probability ('mask', < 1).
+
+    The remaining parameters are :class:`DeepAE`'s.
+    """
+
+    def __init__(self, noise="gaussian", noise_level=0.2, hidden_sizes=(64, 32, 8),
+                 activation="relu", dropout=0.0, batch_norm=False, contamination=0.1,
+                 preprocessing="standard", loss="mse", epochs=100, batch_size=256, lr=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
+                 gradient_clip=5.0, device="auto", random_state=None, verbose=0):
+        super().__init__(
+            hidden_sizes=hidden_sizes, activation=activation, dropout=dropout,
+            batch_norm=batch_norm, contamination=contamination, preprocessing=preprocessing,
+            loss=loss, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+            validation_fraction=validation_fraction, early_stopping=early_stopping,
+            patience=patience, gradient_clip=gradient_clip, device=device,
+            random_state=random_state, verbose=verbose)
+        self.noise = noise
+        self.noise_level = noise_level
+
+    def _check_params(self):
+        super()._check_params()
+        check_choice("noise", self.noise, ("gaussian", "mask"))
+        high = 1.0 if self.noise == "mask" else None
+        check_float("noise_level", self.noise_level, 0.0, high, high_open=high is not None)
+
+    def corrupt(self, x, generator):
+        """Corrupted copy of the scaled batch ``x`` (used in training only)."""
+        if self.noise == "gaussian":
+            return x + self.noise_level * torch.randn(
+                x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        keep = torch.rand(x.shape, generator=generator, device=x.device) >= self.noise_level
+        return x * keep
+
+    def _training_loss(self, module, x, generator):
+        # Only the training loss sees corruption; validation and scoring
+        # go through _feature_errors, which uses the clean rows.
+        if not module.training:
+            return super()._training_loss(module, x, generator)
+        reconstruction = module(self.corrupt(x, generator))[0]
+        return self._element_errors(x, reconstruction).mean(dim=1)

@@ -1,0 +1,48 @@
+"""DenseAE: the tutorials' "simple" autoencoder, one code layer."""
+
+from .._validation import check_choice, check_int
+from ..base import BaseAutoEncoder
+from ..nn import ACTIVATIONS, MLPAutoEncoder
+
+
+class DenseAE(BaseAutoEncoder):
+    """Simple autoencoder: input → code (``code_size``) → input, scored by reconstruction error.
+
+    Parameters
+    ----------
+    code_size : int, default=8
+        Width of the single code layer.
+    activation : str, default='relu'
+        Activation of the code layer (see ``pyod_aeplus.nn.ACTIVATIONS``).
+
+    The remaining parameters are the engine's, documented in
+    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    """
+
+    def __init__(self, code_size=8, activation="relu", contamination=0.1,
+                 preprocessing="standard", loss="mse", epochs=100, batch_size=256, lr=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
+                 gradient_clip=5.0, device="auto", random_state=None, verbose=0):
+        self.code_size = code_size
+        self.activation = activation
+        self.contamination = contamination
+        self.preprocessing = preprocessing
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.gradient_clip = gradient_clip
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        check_int("code_size", self.code_size, 1)
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+
+    def _build_module(self):
+        return MLPAutoEncoder(self.n_features_in_, (self.code_size,), self.activation)

@@ -1,0 +1,20 @@
+"""Networks shared by the detectors.
+
+Each network is a plain :class:`torch.nn.Module`; detectors build them in
+``_build_module`` and the engine trains them. Nothing here knows about
+scaling, thresholds or training.
+"""
+
+from .conv import ConvAutoEncoder
+from .layers import ACTIVATIONS, make_activation
+from .mlp import MLPAutoEncoder, mlp_stack
+from .vae import GaussianVAE
+
+__all__ = [
+    "ACTIVATIONS",
+    "ConvAutoEncoder",
+    "GaussianVAE",
+    "MLPAutoEncoder",
+    "make_activation",
+    "mlp_stack",
+]

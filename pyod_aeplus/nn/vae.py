@@ -1,0 +1,51 @@
+"""Variational autoencoder with a Gaussian encoder and a Gaussian decoder."""
+
+import torch
+from torch import nn
+
+from .mlp import mlp_stack
+
+# Bounds on the decoder's log-variance: without them one feature that the
+# network reconstructs perfectly drives its variance to zero and the
+# likelihood (and so the loss) to infinity.
+LOGVAR_MIN, LOGVAR_MAX = -8.0, 8.0
+
+
+class GaussianVAE(nn.Module):
+    """``q(z|x) = N(mu_z, diag sigma_z^2)`` and ``p(x|z) = N(mu_x, diag sigma_x^2)``.
+
+    The decoder's variance is what lets the score be a reconstruction
+    *probability* (An & Cho, 2015) rather than a plain error.
+    """
+
+    def __init__(self, n_features, hidden_sizes, latent_size, activation="relu",
+                 dropout=0.0, batch_norm=False):
+        super().__init__()
+        enc_sizes = [int(n_features), *map(int, hidden_sizes)]
+        self.encoder = mlp_stack(enc_sizes, activation, dropout, batch_norm)
+        self.z_mean = nn.Linear(enc_sizes[-1], latent_size)
+        self.z_logvar = nn.Linear(enc_sizes[-1], latent_size)
+        dec_sizes = [int(latent_size), *map(int, reversed(hidden_sizes))]
+        self.decoder = mlp_stack(dec_sizes, activation, dropout, batch_norm)
+        self.x_mean = nn.Linear(dec_sizes[-1], n_features)
+        self.x_logvar = nn.Linear(dec_sizes[-1], n_features)
+
+    def encode(self, x):
+        """Return the posterior's mean and log-variance."""
+        h = self.encoder(x)
+        return self.z_mean(h), self.z_logvar(h).clamp(LOGVAR_MIN, LOGVAR_MAX)
+
+    def decode(self, z):
+        """Return the likelihood's mean and log-variance."""
+        h = self.decoder(z)
+        return self.x_mean(h), self.x_logvar(h).clamp(LOGVAR_MIN, LOGVAR_MAX)
+
+    def forward(self, x, eps=None):
+        """Decode ``mu_z + sigma_z * eps`` (``eps=None``: the posterior mean).
+
+        Returns ``(x_mean, x_logvar, z_mean, z_logvar)``.
+        """
+        z_mean, z_logvar = self.encode(x)
+        z = z_mean if eps is None else z_mean + torch.exp(0.5 * z_logvar) * eps
+        x_mean, x_logvar = self.decode(z)
+        return x_mean, x_logvar, z_mean, z_logvar

@@ -1,0 +1,132 @@
+"""The one training loop every detector uses.
+
+The data arrives already scaled and resident on the device. Batches are
+slices of a shuffled index (no DataLoader, no per-sample Python work), and
+the loss is read back to the host once per epoch, not once per step.
+"""
+
+import math
+
+import torch
+from tqdm.auto import tqdm
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+def split_validation(n_rows, validation_fraction, generator):
+    """Return ``(train_index, val_index)``; ``val_index`` is None when too few rows.
+
+    A validation split needs at least one validation row and two training rows.
+    """
+    n_val = int(math.floor(n_rows * validation_fraction))
+    order = torch.randperm(n_rows, generator=generator)
+    if n_val < 1 or n_rows - n_val < 2:
+        return order, None
+    return order[n_val:], order[:n_val]
+
+
+def batch_bounds(n_rows, batch_size):
+    """Slice bounds of ``ceil(n / batch_size)`` batches of (almost) equal size.
+
+    Equal sizes avoid a final batch of a single row, which batch
+    normalisation cannot train on, and give every step a similar weight.
+    """
+    n_batches = max(1, math.ceil(n_rows / batch_size))
+    edges = [round(i * n_rows / n_batches) for i in range(n_batches + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _mean_loss(row_loss_fn, reduce_fn, X, index, batch_size):
+    """Mean of the reduced loss over ``X[index]`` in eval mode, as a device scalar."""
+    total = torch.zeros((), device=X.device)
+    with torch.no_grad():
+        for lo, hi in batch_bounds(len(index), batch_size):
+            rows = X[index[lo:hi]]
+            total += reduce_fn(row_loss_fn(rows)) * (hi - lo)
+    return total / len(index)
+
+
+def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
+                 weight_decay, validation_fraction, early_stopping, patience,
+                 gradient_clip, generator, verbose=0, desc="fit"):
+    """Train ``module`` in place on the device tensor ``X``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network, already on ``X.device``.
+    X : torch.Tensor of shape (n_rows, n_features)
+        Scaled training data on the device.
+    row_loss_fn : callable
+        ``row_loss_fn(batch) -> tensor (batch_rows,)``: the loss of each row.
+    reduce_fn : callable
+        ``reduce_fn(row_losses) -> scalar``: how a batch's row losses become
+        the loss that is minimised (a mean, or a trimmed mean).
+    generator : torch.Generator
+        CPU generator for the split and the shuffles.
+
+    Returns
+    -------
+    history : dict
+        ``loss`` and ``val_loss`` (per epoch; ``val_loss`` empty without a
+        validation split), ``best_epoch`` and ``n_epochs``.
+    """
+    n_rows = X.shape[0]
+    train_index, val_index = split_validation(n_rows, validation_fraction, generator)
+    train_index = train_index.to(X.device)
+    if val_index is not None:
+        val_index = val_index.to(X.device)
+    batch_size = min(batch_size, len(train_index))
+    bounds = batch_bounds(len(train_index), batch_size)
+
+    optimizer = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=weight_decay)
+    history = {"loss": [], "val_loss": [], "best_epoch": 0, "n_epochs": 0}
+    best_loss, best_state, stale = math.inf, None, 0
+
+    progress = tqdm(range(epochs), desc=desc, disable=not verbose, leave=False)
+    for epoch in progress:
+        module.train()
+        perm = train_index[torch.randperm(len(train_index), generator=generator).to(X.device)]
+        total = torch.zeros((), device=X.device)
+        for lo, hi in bounds:
+            loss = reduce_fn(row_loss_fn(X[perm[lo:hi]]))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if gradient_clip is not None:
+                torch.nn.utils.clip_grad_norm_(module.parameters(), gradient_clip)
+            optimizer.step()
+            total += loss.detach() * (hi - lo)
+        epoch_loss = (total / len(train_index)).item()  # the epoch's one host sync
+        if not math.isfinite(epoch_loss):
+            raise TrainingDivergedError(
+                f"training loss became {epoch_loss} in epoch {epoch + 1}; lower lr "
+                f"(now {lr}), keep gradient_clip on, or scale the input (preprocessing)"
+            )
+        history["loss"].append(epoch_loss)
+        monitored = epoch_loss
+        if val_index is not None:
+            module.eval()
+            monitored = _mean_loss(row_loss_fn, reduce_fn, X, val_index, batch_size).item()
+            history["val_loss"].append(monitored)
+        history["n_epochs"] = epoch + 1
+        if verbose:
+            progress.set_postfix(loss=f"{epoch_loss:.4g}", val_loss=f"{monitored:.4g}")
+
+        # Relative tolerance, so that noise in the last digits is no improvement.
+        improved = math.isinf(best_loss) or monitored < best_loss - 1e-4 * abs(best_loss)
+        if improved:
+            best_loss, stale = monitored, 0
+            history["best_epoch"] = epoch + 1
+            if early_stopping:
+                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        else:
+            stale += 1
+            if early_stopping and stale >= patience:
+                break
+    progress.close()
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return history

@@ -1,0 +1,165 @@
+"""What each detector does differently from the others."""
+
+import numpy as np
+import pytest
+import torch
+
+import pyod_aeplus as pa
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(3)
+    latent = rng.normal(size=(600, 3))
+    X = latent @ rng.normal(size=(3, 12)) + 0.1 * rng.normal(size=(600, 12))
+    return X
+
+
+def test_sparse_codes_are_sparser_than_dense(data):
+    common = dict(code_size=32, epochs=200, batch_size=64, random_state=0)
+    dense_codes = pa.DenseAE(**common).fit(data).encode(data)
+    sparse_codes = pa.SparseAE(sparsity_weight=0.01, **common).fit(data).encode(data)
+    assert sparse_codes.shape == dense_codes.shape == (600, 32)
+    # Fraction of exactly inactive (ReLU zero) code units, and mean activity.
+    assert (sparse_codes == 0).mean() > (dense_codes == 0).mean() + 0.2
+    assert np.abs(sparse_codes).mean() < 0.5 * np.abs(dense_codes).mean()
+
+
+def test_sparsity_weight_zero_is_a_plain_autoencoder(data):
+    a = pa.SparseAE(sparsity_weight=0.0, code_size=8, epochs=5, random_state=0).fit(data)
+    b = pa.DenseAE(code_size=8, epochs=5, random_state=0).fit(data)
+    np.testing.assert_allclose(a.decision_scores_, b.decision_scores_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "mask"])
+def test_denoising_corrupts_in_training_only(data, noise, monkeypatch):
+    det = pa.DenoisingAE(noise=noise, noise_level=0.3, epochs=3, random_state=0)
+    calls = []
+    original = pa.DenoisingAE.corrupt
+
+    def counting(self, x, generator):
+        calls.append(x.shape[0])
+        return original(self, x, generator)
+
+    monkeypatch.setattr(pa.DenoisingAE, "corrupt", counting)
+    det.fit(data)
+    assert sum(calls) > 0
+    calls.clear()
+    scores = det.decision_function(data)
+    det.feature_scores(data)
+    det.reconstruct(data)
+    assert calls == []
+    # Scoring is the plain error of the clean reconstruction.
+    recon = det.reconstruct(data)
+    scaled = (data - det.center_) / det.scale_
+    expected = (((recon - det.center_) / det.scale_ - scaled) ** 2).mean(axis=1)
+    np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_denoising_corruption_changes_the_input():
+    det = pa.DenoisingAE(noise="mask", noise_level=0.5)
+    x = torch.ones(1000, 4)
+    masked = det.corrupt(x, torch.Generator().manual_seed(0))
+    assert 0.4 < (masked == 0).float().mean().item() < 0.6
+    det = pa.DenoisingAE(noise="gaussian", noise_level=0.2)
+    noisy = det.corrupt(x, torch.Generator().manual_seed(0))
+    assert abs((noisy - x).std().item() - 0.2) < 0.02
+
+
+def test_vae_kl_is_on_by_default_and_scores_repeat(data):
+    det = pa.VAE(epochs=10, random_state=0).fit(data)
+    assert det.beta == 1.0
+    kl = det.latent_kl(data)
+    assert kl.shape == (600,) and (kl > 0).all()
+    first = det.decision_function(data)
+    np.testing.assert_array_equal(first, det.decision_function(data))
+    # Chunking does not change a row's score: row 5 alone scores as in the batch.
+    np.testing.assert_array_equal(det.decision_function(data[5:6]), first[5:6])
+    assert det.score_noise_.shape == (det.n_samples, det.latent_size)
+
+
+@pytest.mark.parametrize("score", ["reconstruction_probability", "elbo", "mse"])
+def test_vae_scores(data, score):
+    X = data.copy()
+    X[:10] += 8.0
+    det = pa.VAE(score=score, epochs=20, random_state=0).fit(X)
+    assert np.isfinite(det.decision_scores_).all()
+    assert det.decision_scores_[:10].min() > np.median(det.decision_scores_[10:])
+
+
+def test_vae_beta_zero_lets_the_posterior_drift(data):
+    with_kl = pa.VAE(epochs=15, random_state=0).fit(data).latent_kl(data).mean()
+    without = pa.VAE(beta=0.0, epochs=15, random_state=0).fit(data).latent_kl(data).mean()
+    assert without > with_kl
+
+
+@pytest.mark.parametrize("shape", [(140,), (1, 140)])
+def test_conv_1d_shapes(shape):
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 4 * np.pi, 140)
+    X = np.sin(t + rng.uniform(0, 6, size=(120, 1))) + 0.05 * rng.normal(size=(120, 140))
+    det = pa.ConvAE(input_shape=shape, epochs=3, random_state=0).fit(X)
+    assert det.module_.ndim == 1
+    assert det.decision_function(X).shape == (120,)
+    assert det.decision_function(X.reshape(120, *shape)).shape == (120,)
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (1, 28, 28), (3, 7, 5)])
+def test_conv_2d_shapes(shape):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, int(np.prod(shape))))
+    det = pa.ConvAE(input_shape=shape, epochs=2, random_state=0).fit(X)
+    assert det.module_.ndim == 2
+    images = X.reshape(64, *shape)
+    np.testing.assert_array_equal(det.decision_function(images), det.decision_function(X))
+    assert det.fit(images).n_features_in_ == X.shape[1]
+
+
+def test_conv_rejects_a_wrong_shape():
+    X = np.random.default_rng(0).normal(size=(50, 140))
+    with pytest.raises(ValueError, match=r"input_shape \(28, 28\) holds 784 values, but X has 140"):
+        pa.ConvAE(input_shape=(28, 28), epochs=1).fit(X)
+    det = pa.ConvAE(input_shape=(1, 140), epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"ConvAE got X of shape \(50, 2, 70\)"):
+        det.decision_function(X.reshape(50, 2, 70))
+    with pytest.raises(ValueError, match="input_shape must have 1 to 3 entries"):
+        pa.ConvAE(input_shape=(1, 1, 2, 70), epochs=1).fit(X)
+
+
+def test_deep_ae_mirrors_its_hidden_sizes(data):
+    det = pa.DeepAE(hidden_sizes=(16, 4), epochs=2, random_state=0).fit(data)
+    linears = [m for m in det.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(12, 16), (16, 4), (4, 16), (16, 12)]
+    assert det.encode(data).shape == (600, 4)
+
+
+def test_mae_loss_changes_the_score(data):
+    mse = pa.DenseAE(epochs=3, random_state=0).fit(data)
+    mae = pa.DenseAE(loss="mae", epochs=3, random_state=0).fit(data)
+    assert not np.allclose(mse.decision_scores_, mae.decision_scores_)
+    errors = mae.feature_scores(data)
+    np.testing.assert_allclose(errors.mean(axis=1), mae.decision_scores_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("preprocessing", ["standard", "minmax", "robust", None])
+def test_preprocessing_options(data, preprocessing):
+    det = pa.DenseAE(preprocessing=preprocessing, epochs=3, random_state=0).fit(data * 100 + 5)
+    recon = det.reconstruct(data * 100 + 5)
+    assert np.isfinite(recon).all()
+    if preprocessing is None:
+        np.testing.assert_array_equal(det.scale_, 1.0)
+
+
+def test_history_and_early_stopping(data):
+    # Pure noise: the validation loss soon stops improving.
+    noise = np.random.default_rng(0).normal(size=(400, 8))
+    det = pa.DenseAE(epochs=500, patience=3, lr=0.01, batch_size=32, random_state=0).fit(noise)
+    h = det.history_
+    assert h["n_epochs"] < 500 and len(h["loss"]) == len(h["val_loss"]) == h["n_epochs"]
+    assert h["n_epochs"] - h["best_epoch"] == 3
+    # The best weights are restored: they equal a run stopped at the best epoch.
+    stopped = pa.DenseAE(epochs=h["best_epoch"], early_stopping=False, lr=0.01, batch_size=32,
+                         random_state=0).fit(noise)
+    np.testing.assert_array_equal(stopped.decision_scores_, det.decision_scores_)
+    no_val = pa.DenseAE(epochs=5, validation_fraction=0.0, random_state=0).fit(data)
+    assert no_val.history_["val_loss"] == [] and len(no_val.history_["loss"]) == 5
