@@ -1,0 +1,122 @@
+"""``pyod-aeplus-benchmark``: run a grid from the command line (also ``benchmarks/run.py``)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .registry import CLASSICAL, OURS, REFERENCE, available_detectors
+
+DETECTOR_GROUPS = {"ours": OURS, "classical": CLASSICAL, "reference": REFERENCE}
+
+
+def _dataset_groups():
+    from ..datasets._registry import ADBENCH_SHA256, EMBEDDED
+
+    return {
+        "embedded": list(EMBEDDED),
+        "dev": list(ADBENCH_SHA256),  # the 21 development ADBench sets
+        "tutorials": ["ecg5000", "mnist", "make_classification", "generate_data"],
+    }
+
+
+def _expand(names, groups):
+    out = []
+    for name in names:
+        for item in groups.get(name, [name]):
+            if item not in out:
+                out.append(item)
+    return out
+
+
+def _available_locally(name):
+    from ..datasets import list_datasets
+    from ..datasets._registry import ADBENCH_NAMES
+
+    status = {row["name"]: row["available"] for row in list_datasets()}
+    if name in status:
+        return status[name] != "download"
+    full = [n for n in ADBENCH_NAMES if name.lower() in (n.lower(), n.split("_", 1)[1].lower())]
+    return bool(full) and status[full[0]] != "download"
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="pyod-aeplus-benchmark",
+        description="Run detectors × data sets × seeds; write a CSV, a Markdown report and plots.")
+    parser.add_argument("--quick", action="store_true",
+                        help="the main job: embedded sets + generate_data, our detectors "
+                             "against IForest, OCSVM and LOF, one seed")
+    parser.add_argument("--detectors", nargs="+", default=None,
+                        help="names or groups (ours, classical, reference); "
+                             f"registered: {', '.join(available_detectors())}")
+    parser.add_argument("--datasets", nargs="+", default=None,
+                        help="names or groups (embedded, dev, tutorials)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=None)
+    parser.add_argument("--protocol", choices=["unsupervised", "novelty"], default="unsupervised")
+    parser.add_argument("--contamination", type=float, default=0.1)
+    parser.add_argument("--max-train", type=int, default=5000)
+    parser.add_argument("--max-test", type=int, default=5000)
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds per run (enforced in-process and with joblib)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="parallel runs through joblib")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address: run the grid on that cluster")
+    parser.add_argument("--output", default=None, help="output folder")
+    parser.add_argument("--download", action="store_true",
+                        help="download data sets that are not cached (default: skip them)")
+    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--title", default=None)
+    return parser
+
+
+def main(argv=None):
+    from . import markdown_report
+    from .runner import make_tasks, run_grid
+
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        detectors = args.detectors or ["ours", "classical"]
+        datasets = args.datasets or ["embedded", "generate_data"]
+        seeds = args.seeds or [0]
+        output = Path(args.output or "benchmark-output/quick")
+        title = args.title or "Quick benchmark"
+    else:
+        detectors = args.detectors or ["ours", "reference"]
+        datasets = args.datasets or ["dev"]
+        seeds = args.seeds or [0, 1]
+        output = Path(args.output or "benchmark-output/full")
+        title = args.title or "Benchmark"
+    detectors = _expand(detectors, DETECTOR_GROUPS)
+    datasets = _expand(datasets, _dataset_groups())
+    if not args.download:
+        missing = [d for d in datasets if not _available_locally(d)]
+        for name in missing:
+            print(f"skipping {name}: not cached (set PYOD_AEPLUS_DATA or pass --download)",
+                  file=sys.stderr)
+        datasets = [d for d in datasets if d not in missing]
+    if not datasets:
+        print("no data sets to run", file=sys.stderr)
+        return 2
+
+    tasks = make_tasks(detectors, datasets, seeds, args.protocol,
+                       contamination=args.contamination, max_train=args.max_train,
+                       max_test=args.max_test, time_limit=args.time_limit)
+    csv_path = output / "results.csv"
+    rows = run_grid(tasks, csv_path, n_jobs=args.n_jobs, scheduler=args.scheduler)
+    wanted = {t.key for t in tasks}
+    rows = [r for r in rows if (r["detector"], r["dataset"], str(r["seed"]), r["protocol"]) in wanted]
+    report = markdown_report(rows, title)
+    (output / "report.md").write_text(report)
+    print(report)
+    print(f"results: {csv_path}\nreport: {output / 'report.md'}")
+    if not args.no_plots:
+        from .plots import plot_auc_distribution, plot_time_vs_auc
+
+        plot_auc_distribution(rows, output / "roc_auc.png")
+        plot_time_vs_auc(rows, output / "fit_time_vs_roc_auc.png")
+        print(f"plots: {output / 'roc_auc.png'}, {output / 'fit_time_vs_roc_auc.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

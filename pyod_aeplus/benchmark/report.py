@@ -1,0 +1,88 @@
+"""Tables from benchmark rows: per-detector summary and data set × detector tables."""
+
+import numpy as np
+
+
+def _frame(rows):
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise ValueError("no benchmark rows to report")
+    frame["failed"] = frame["error"].fillna("").astype(str).str.len() > 0
+    return frame
+
+
+def per_dataset(rows, metric="roc_auc"):
+    """Data set × detector table of ``metric`` averaged over seeds (failed runs left out)."""
+    frame = _frame(rows)
+    ok = frame[~frame["failed"]]
+    return ok.pivot_table(index="dataset", columns="detector", values=metric, aggfunc="mean")
+
+
+def summarize(rows):
+    """Per detector: mean ROC-AUC, mean AP, mean rank, seed spread, fit time, failures.
+
+    Means are over data sets of the seed-averaged metric. The rank is taken
+    per data set on the seed-averaged ROC-AUC (1 = best, ties averaged). The
+    seed spread is the standard deviation of ROC-AUC over seeds, averaged
+    over data sets.
+    """
+    import pandas as pd
+
+    frame = _frame(rows)
+    ok = frame[~frame["failed"]]
+    auc = per_dataset(rows, "roc_auc")
+    summary = pd.DataFrame({
+        "mean_roc_auc": auc.mean(),
+        "mean_average_precision": per_dataset(rows, "average_precision").mean(),
+        "mean_rank": auc.rank(axis=1, ascending=False).mean(),
+        "roc_auc_seed_std": ok.groupby(["detector", "dataset"])["roc_auc"].std(ddof=0)
+                              .groupby("detector").mean(),
+        "median_fit_seconds": ok.groupby("detector")["fit_seconds"].median(),
+        "runs": frame.groupby("detector").size(),
+        "failed": frame.groupby("detector")["failed"].sum(),
+    })
+    summary["failed"] = summary["failed"].fillna(0).astype(int)
+    return summary.sort_values("mean_rank")
+
+
+def _markdown_table(frame, floatfmt="{:.3f}", index_name=""):
+    head = [index_name or frame.index.name or "", *map(str, frame.columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for index, values in frame.iterrows():
+        cells = []
+        for value in values:
+            if isinstance(value, (float, np.floating)):
+                cells.append("" if np.isnan(value) else floatfmt.format(value))
+            else:
+                cells.append(str(value))
+        lines.append("| " + " | ".join([str(index), *cells]) + " |")
+    return "\n".join(lines)
+
+
+def markdown_report(rows, title="Benchmark"):
+    """The whole report as Markdown: summary, ROC-AUC and AP tables, failures."""
+    frame = _frame(rows)
+    summary = summarize(rows)
+    order = list(summary.index)
+    parts = [f"# {title}", ""]
+    protocols = ", ".join(sorted(frame["protocol"].unique()))
+    seeds = ", ".join(str(s) for s in sorted(frame["seed"].unique()))
+    parts += [f"Protocol: {protocols}; seeds: {seeds}; {frame['dataset'].nunique()} data sets, "
+              f"{len(frame)} runs.", ""]
+    shown = summary.copy()
+    shown["median_fit_seconds"] = shown["median_fit_seconds"].map(lambda v: f"{v:.2f}")
+    parts += ["## Summary (sorted by mean rank)", "",
+              _markdown_table(shown, index_name="detector"), ""]
+    for metric, name in (("roc_auc", "ROC-AUC"), ("average_precision", "Average precision")):
+        table = per_dataset(rows, metric).reindex(columns=order)
+        parts += [f"## {name} per data set (mean over seeds)", "",
+                  _markdown_table(table, index_name="data set"), ""]
+    failed = frame[frame["failed"]]
+    if len(failed):
+        parts += ["## Failed runs", ""]
+        parts += [f"- {r.detector} on {r.dataset} (seed {r.seed}): {r.error}"
+                  for r in failed.itertuples()]
+        parts.append("")
+    return "\n".join(parts)

@@ -1,0 +1,315 @@
+"""The grid runner: detectors × data sets × seeds, one CSV row per run.
+
+Runs sequentially, in parallel through joblib, or on a Dask distributed
+cluster. Every finished run is appended to the CSV at once, so an
+interrupted grid resumes where it stopped; a run that fails becomes a row
+with its error instead of stopping the grid.
+"""
+
+import csv
+import functools
+import math
+import os
+import signal
+import threading
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .registry import get_factory
+
+PROTOCOLS = ("unsupervised", "novelty")
+KEY = ("detector", "dataset", "seed", "protocol")
+COLUMNS = [*KEY, "n_train", "n_test", "n_features", "train_contamination", "roc_auc",
+           "average_precision", "precision_at_n", "f1", "fit_seconds", "score_seconds",
+           "peak_memory_mb", "error"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a detector (name and factory) on one data set, seed and protocol."""
+
+    detector: str
+    factory: object
+    dataset: str
+    seed: int
+    protocol: str
+    contamination: float = 0.1
+    max_train: int = 5000
+    max_test: int = 5000
+    time_limit: float = None
+    threads: int = None
+
+    @property
+    def key(self):
+        return (self.detector, self.dataset, str(self.seed), self.protocol)
+
+
+# --------------------------------------------------------------------- data
+@functools.lru_cache(maxsize=8)
+def _load(name):
+    from ..datasets import load_dataset
+
+    data = load_dataset(name)
+    return data.X, data.y
+
+
+def _cap(X, y, limit, seed):
+    """A stratified subsample of at most ``limit`` rows."""
+    if len(y) <= limit:
+        return X, y
+    from sklearn.model_selection import train_test_split
+
+    stratify = y if np.bincount(y).min() >= 2 else None
+    X, _, y, _ = train_test_split(X, y, train_size=limit, stratify=stratify, random_state=seed)
+    return X, y
+
+
+def split(X, y, protocol, seed, max_train=5000, max_test=5000, test_size=0.3):
+    """The reference protocol's split: ``(X_train, X_test, y_train, y_test)``.
+
+    Stratified 70/30 split, each part capped by a stratified subsample,
+    features standardised with the training part's statistics (NaN → 0).
+    ``unsupervised`` keeps the training anomalies (labels unused);
+    ``novelty`` trains on the training part's normal rows only.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=seed)
+    X_train, y_train = _cap(X_train, y_train, max_train, seed)
+    X_test, y_test = _cap(X_test, y_test, max_test, seed)
+    if protocol == "novelty":
+        X_train, y_train = X_train[y_train == 0], y_train[y_train == 0]
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std[std == 0] = 1.0
+    X_train = np.nan_to_num((X_train - mean) / std)
+    X_test = np.nan_to_num((X_test - mean) / std)
+    return X_train, X_test, y_train, y_test
+
+
+# ------------------------------------------------------------------ metrics
+class PeakMemory:
+    """Peak resident memory above the start, sampled by a thread (and CUDA's peak)."""
+
+    def __init__(self, interval=0.01):
+        self.interval = interval
+        self.peak_mb = float("nan")
+
+    def __enter__(self):
+        try:
+            import psutil
+        except ImportError:
+            self._process = None
+            return self
+        self._process = psutil.Process()
+        self._start = self._peak = self._process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(self.interval):
+            self._peak = max(self._peak, self._process.memory_info().rss)
+
+    def __exit__(self, *exc):
+        if self._process is None:
+            return False
+        self._stop.set()
+        self._thread.join()
+        self._peak = max(self._peak, self._process.memory_info().rss)
+        self.peak_mb = (self._peak - self._start) / 2 ** 20
+        import torch
+
+        if torch.cuda.is_available():
+            self.peak_mb += torch.cuda.max_memory_allocated() / 2 ** 20
+        return False
+
+
+class RunTimeout(Exception):
+    """A run passed its time limit."""
+
+
+@contextmanager
+def time_limit(seconds):
+    """Raise :class:`RunTimeout` after ``seconds`` (SIGALRM; main thread on Unix only).
+
+    Where no alarm can be set (a Dask worker thread, Windows) the limit is
+    not enforced: the run goes on to its end.
+    """
+    usable = (seconds is not None and hasattr(signal, "SIGALRM")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RunTimeout(f"run passed its time limit of {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_task(task):
+    """Run one task and return its CSV row (a dict); errors become the row's ``error``."""
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+    from pyod.utils.utility import precision_n_scores
+
+    if task.threads:
+        import torch
+
+        torch.set_num_threads(task.threads)
+    row = dict(zip(KEY, task.key))
+    row.update({c: "" for c in COLUMNS if c not in row})
+    try:
+        X, y = _load(task.dataset)
+        X_train, X_test, y_train, y_test = split(X, y, task.protocol, task.seed,
+                                                 task.max_train, task.max_test)
+        row.update(n_train=len(X_train), n_test=len(X_test), n_features=X.shape[1],
+                   train_contamination=round(float(y_train.mean()), 6))
+        detector = task.factory(task.seed, task.contamination)
+        with time_limit(task.time_limit), PeakMemory() as memory:
+            start = time.perf_counter()
+            detector.fit(X_train)
+            row["fit_seconds"] = time.perf_counter() - start
+            start = time.perf_counter()
+            scores = np.asarray(detector.decision_function(X_test), dtype=np.float64)
+            row["score_seconds"] = time.perf_counter() - start
+            labels = detector.predict(X_test)
+        if not np.isfinite(scores).all():
+            raise FloatingPointError("the detector returned non-finite scores")
+        row.update(
+            roc_auc=roc_auc_score(y_test, scores),
+            average_precision=average_precision_score(y_test, scores),
+            precision_at_n=precision_n_scores(y_test, scores),
+            f1=f1_score(y_test, labels, zero_division=0),
+            peak_memory_mb=memory.peak_mb,
+        )
+    except Exception as exc:  # one failed run is a row, never a crash of the grid
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        row["error"] = f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"
+    return row
+
+
+# -------------------------------------------------------------------- grid
+def _read_done(path):
+    if not path.is_file():
+        return set()
+    with open(path, newline="") as handle:
+        return {tuple(r[k] for k in KEY) for r in csv.DictReader(handle)}
+
+
+def _append(path, row):
+    new = not path.is_file() or path.stat().st_size == 0
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        if new:
+            writer.writeheader()
+        writer.writerow({c: row.get(c, "") for c in COLUMNS})
+
+
+def make_tasks(detectors, datasets, seeds, protocol="unsupervised", **options):
+    """Tasks for every detector × data set × seed (detectors by registered name)."""
+    return [Task(name, get_factory(name), dataset, int(seed), protocol, **options)
+            for dataset in datasets for seed in seeds for name in detectors]
+
+
+def run_grid(tasks, csv_path, n_jobs=1, scheduler=None, progress=True):
+    """Run ``tasks``, skipping those already in ``csv_path``; return every row of the CSV.
+
+    Parameters
+    ----------
+    tasks : list of Task
+    csv_path : path
+        Rows are appended as runs finish; existing rows are kept and skipped.
+    n_jobs : int
+        Parallel runs through joblib (1: in this process).
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (``'tcp://host:8786'``) or a client: the
+        grid runs on that cluster instead of joblib.
+    """
+    from tqdm.auto import tqdm
+
+    csv_path = Path(csv_path)
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    done = _read_done(csv_path)
+    todo = [t for t in tasks if t.key not in done]
+    bar = tqdm(total=len(todo), desc="benchmark", disable=not progress or not todo)
+    for row in _execute(todo, n_jobs, scheduler):
+        _append(csv_path, row)
+        bar.update()
+        bar.set_postfix_str(f"{row['detector']} on {row['dataset']}")
+    bar.close()
+    return read_rows(csv_path)
+
+
+def _execute(tasks, n_jobs, scheduler):
+    if not tasks:
+        return
+    if scheduler is not None:
+        yield from _execute_dask(tasks, scheduler)
+    elif n_jobs == 1:
+        for task in tasks:
+            yield run_task(task)
+    else:
+        from joblib import Parallel, delayed
+
+        workers = n_jobs if n_jobs > 0 else os.cpu_count()
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        tasks = [t if t.threads else _with_threads(t, threads) for t in tasks]
+        yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(run_task)(t) for t in tasks)
+
+
+def _with_threads(task, threads):
+    from dataclasses import replace
+
+    return replace(task, threads=threads)
+
+
+def _execute_dask(tasks, scheduler):
+    from distributed import Client, as_completed
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        # pure=False: identical-looking tasks must all run, not be deduplicated.
+        futures = client.map(run_task, tasks, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        if own:
+            client.close()
+
+
+def read_rows(csv_path):
+    """The rows of a benchmark CSV as dicts with numbers parsed."""
+    numeric = {"seed", "n_train", "n_test", "n_features", "train_contamination", "roc_auc",
+               "average_precision", "precision_at_n", "f1", "fit_seconds", "score_seconds",
+               "peak_memory_mb"}
+    rows = []
+    with open(csv_path, newline="") as handle:
+        for raw in csv.DictReader(handle):
+            row = dict(raw)
+            for key in numeric & row.keys():
+                row[key] = float(row[key]) if row[key] not in ("", None) else math.nan
+            row["seed"] = int(row["seed"])
+            rows.append(row)
+    return rows

@@ -1,0 +1,128 @@
+"""The benchmark harness: protocols, metrics, failures, resuming, joblib and Dask backends."""
+
+import csv
+import time
+
+import numpy as np
+import pytest
+
+from pyod_aeplus.benchmark import (
+    make_tasks,
+    markdown_report,
+    register_detector,
+    run_grid,
+    split,
+    summarize,
+)
+from pyod_aeplus.benchmark.cli import main as cli_main
+
+TIMING = {"fit_seconds", "score_seconds", "peak_memory_mb"}
+GRID = dict(detectors=["DenseAE", "IForest"], datasets=["wine", "vertebral"], seeds=[0, 1])
+
+
+class Failing:
+    def fit(self, X):
+        raise RuntimeError("boom")
+
+
+class Slow:
+    def fit(self, X):
+        time.sleep(5)
+
+
+register_detector("test-failing", lambda seed, contamination: Failing(), overwrite=True)
+register_detector("test-slow", lambda seed, contamination: Slow(), overwrite=True)
+
+
+def comparable(rows):
+    return sorted(({k: (round(v, 9) if isinstance(v, float) else v)
+                    for k, v in r.items() if k not in TIMING} for r in rows),
+                  key=lambda r: (r["detector"], r["dataset"], r["seed"]))
+
+
+def test_split_protocols():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 3))
+    y = (rng.random(1000) < 0.1).astype(int)
+    X_tr, X_te, y_tr, y_te = split(X, y, "unsupervised", seed=0)
+    assert len(X_tr) == 700 and len(X_te) == 300 and y_tr.sum() > 0
+    np.testing.assert_allclose(X_tr.mean(axis=0), 0, atol=1e-9)
+    assert abs(y_te.mean() - y.mean()) < 0.01  # stratified
+    X_tr, _, y_tr, _ = split(X, y, "novelty", seed=0)
+    assert y_tr.sum() == 0 and len(X_tr) == 700 - round(700 * y.mean())
+    X_tr, X_te, *_ = split(X, y, "unsupervised", seed=0, max_train=100, max_test=50)
+    assert len(X_tr) == 100 and len(X_te) == 50
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        split(X, y, "semi", seed=0)
+
+
+def test_grid_rows_metrics_and_resume(tmp_path):
+    path = tmp_path / "results.csv"
+    tasks = make_tasks(**GRID)
+    rows = run_grid(tasks, path, progress=False)
+    assert len(rows) == 8 and all(r["error"] == "" for r in rows)
+    for r in rows:
+        assert 0 <= r["roc_auc"] <= 1 and 0 <= r["average_precision"] <= 1
+        assert 0 <= r["precision_at_n"] <= 1 and 0 <= r["f1"] <= 1
+        assert r["fit_seconds"] > 0 and r["n_features"] in (13, 6)
+    # Resuming runs nothing again: the CSV keeps exactly one row per run.
+    again = run_grid(tasks, path, progress=False)
+    with open(path) as handle:
+        assert len(list(csv.DictReader(handle))) == 8
+    assert comparable(again) == comparable(rows)
+    summary = summarize(rows)
+    assert set(summary.index) == {"DenseAE", "IForest"}
+    assert "## Summary" in markdown_report(rows)
+
+
+def test_a_failing_run_is_a_row_not_a_crash(tmp_path):
+    tasks = make_tasks(["test-failing", "IForest"], ["wine"], [0])
+    rows = run_grid(tasks, tmp_path / "r.csv", progress=False)
+    failed = [r for r in rows if r["detector"] == "test-failing"][0]
+    assert failed["error"].startswith("RuntimeError: boom")
+    assert [r for r in rows if r["detector"] == "IForest"][0]["error"] == ""
+    assert "Failed runs" in markdown_report(rows)
+
+
+def test_time_limit(tmp_path):
+    tasks = make_tasks(["test-slow"], ["wine"], [0], time_limit=0.5)
+    start = time.perf_counter()
+    rows = run_grid(tasks, tmp_path / "r.csv", progress=False)
+    assert time.perf_counter() - start < 4
+    assert rows[0]["error"].startswith("RunTimeout: run passed its time limit of 0.5 s")
+
+
+def test_joblib_backend_gives_the_same_rows(tmp_path):
+    tasks = make_tasks(**GRID)
+    serial = run_grid(tasks, tmp_path / "serial.csv", progress=False)
+    parallel = run_grid(tasks, tmp_path / "parallel.csv", n_jobs=2, progress=False)
+    assert comparable(parallel) == comparable(serial)
+
+
+def test_dask_backend_on_a_real_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    tasks = make_tasks(**GRID)
+    serial = run_grid(tasks, tmp_path / "serial.csv", progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        on_cluster = run_grid(tasks, tmp_path / "dask.csv", scheduler=cluster.scheduler_address,
+                              progress=False)
+    assert comparable(on_cluster) == comparable(serial)
+
+
+def test_cli_quick_writes_csv_markdown_and_png(tmp_path, capsys):
+    code = cli_main(["--quick", "--detectors", "DenseAE", "IForest", "--datasets", "wine",
+                     "--output", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "| IForest |" in out and "| DenseAE |" in out
+    for name in ("results.csv", "report.md", "roc_auc.png", "fit_time_vs_roc_auc.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_cli_skips_sets_that_are_not_cached(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PYOD_AEPLUS_DATA", str(tmp_path / "empty"))
+    code = cli_main(["--detectors", "IForest", "--datasets", "1_ALOI", "wine", "--seeds", "0",
+                     "--output", str(tmp_path), "--no-plots"])
+    assert code == 0
+    assert "skipping 1_ALOI" in capsys.readouterr().err
