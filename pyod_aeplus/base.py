@@ -179,22 +179,25 @@ class BaseAutoEncoder(BaseDetector):
         n_features = X.shape[1]
         if self.preprocessing is None:
             return np.zeros(n_features), np.ones(n_features)
+        # Statistics are taken on columns divided by their largest magnitude, so
+        # that values near the float64 limit (1e300) cannot overflow in squares.
+        magnitude = np.max(np.abs(X), axis=0).astype(np.float64)
+        magnitude[magnitude == 0] = 1.0
+        unit = np.asarray(X, dtype=np.float64) / magnitude
         if self.preprocessing == "standard":
-            center = np.mean(X, axis=0, dtype=np.float64)
-            scale = np.std(X, axis=0, dtype=np.float64)
+            center, scale = unit.mean(axis=0), unit.std(axis=0)
         elif self.preprocessing == "minmax":
-            center = np.min(X, axis=0).astype(np.float64)
-            scale = np.max(X, axis=0).astype(np.float64) - center
+            center = unit.min(axis=0)
+            scale = unit.max(axis=0) - center
         else:  # robust
-            q25, center, q75 = np.percentile(np.asarray(X, dtype=np.float64), [25, 50, 75], axis=0)
+            q25, center, q75 = np.percentile(unit, [25, 50, 75], axis=0)
             scale = q75 - q25
-            # A column whose middle half is constant still may vary: use its
+            # A column whose middle half is constant may still vary: use its
             # standard deviation before giving up and using 1.
             flat = scale == 0
-            if flat.any():
-                scale[flat] = np.std(np.asarray(X[:, flat], dtype=np.float64), axis=0)
-        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-        return center, scale
+            scale[flat] = unit[:, flat].std(axis=0)
+        scale = np.where(scale > 0, scale * magnitude, 1.0)
+        return center * magnitude, scale
 
     def _chunk_rows(self, n_features):
         return max(1, CHUNK_VALUES // max(1, n_features))
@@ -205,12 +208,15 @@ class BaseAutoEncoder(BaseDetector):
         for lo in range(0, X.shape[0], step):
             hi = min(lo + step, X.shape[0])
             block = (np.asarray(X[lo:hi], dtype=np.float64) - self.center_) / self.scale_
-            block = block.astype(np.float32)
+            # C order always: a Fortran-ordered block (as from a DataFrame) would
+            # change the matmul's summation order and so the scores' last bits.
+            block = np.ascontiguousarray(block, dtype=np.float32)
             if not np.isfinite(block).all():
+                advice = ("use preprocessing='standard'" if self.preprocessing is None
+                          else "divide X by a constant first")
                 raise ValueError(
-                    "X has values too large to represent after scaling "
-                    f"(preprocessing={self.preprocessing!r}); rescale the data or use "
-                    "preprocessing='standard'"
+                    "X has values too large for float32 after scaling (|value| > 3.4e38 "
+                    f"with preprocessing={self.preprocessing!r}); {advice}"
                 )
             yield lo, hi, torch.from_numpy(block).to(device)
 
