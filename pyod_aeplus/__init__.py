@@ -3,11 +3,12 @@
 __version__ = "0.1.0"
 
 from .base import BaseAutoEncoder
-from .models import VAE, ConvAE, DeepAE, DenoisingAE, DenseAE, SparseAE
+from .models import VAE, AEPlus, ConvAE, DeepAE, DenoisingAE, DenseAE, SparseAE
 from .persistence import load_detector as load
 from .training import TrainingDivergedError
 
 __all__ = [
+    "AEPlus",
     "BaseAutoEncoder",
     "ConvAE",
     "DeepAE",

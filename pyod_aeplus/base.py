@@ -27,7 +27,7 @@ PREPROCESSING = ("standard", "minmax", "robust", None)
 LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so a chunk holds about this many values: scoring
 # memory stays bounded however many rows X has.
-CHUNK_VALUES = 2 ** 22
+CHUNK_VALUES = 2 ** 20
 
 _DETECTORS = {}
 
@@ -97,8 +97,8 @@ class BaseAutoEncoder(BaseDetector):
         Per-epoch ``loss`` and ``val_loss``, ``best_epoch`` and ``n_epochs``.
     """
 
-    # Fitted ndarray attributes a subclass adds; persisted by save/load.
-    _extra_fitted_arrays = ()
+    # Whether epochs and batch_size may be 'auto' (sized from the data).
+    _auto_sizes = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -115,6 +115,13 @@ class BaseAutoEncoder(BaseDetector):
 
     def _prepare_fit(self, X, generator):
         """Set detector-specific fitted state from the scaled training tensor."""
+
+    def _training_sizes(self, n_rows):
+        """``(epochs, batch_size)`` for ``n_rows`` training rows (AEPlus sizes them itself)."""
+        return self.epochs, self.batch_size
+
+    def _after_training(self, module, X):
+        """Set fitted state that needs the trained network (``X``: scaled training rows)."""
 
     def _reconstruct(self, module, x):
         """Scaled reconstruction of the scaled rows ``x``."""
@@ -153,8 +160,10 @@ class BaseAutoEncoder(BaseDetector):
         check_contamination(self.contamination)
         check_choice("preprocessing", self.preprocessing, PREPROCESSING)
         check_choice("loss", self.loss, LOSSES)
-        check_int("epochs", self.epochs, 1)
-        check_int("batch_size", self.batch_size, 1)
+        if self.epochs != "auto" or not self._auto_sizes:
+            check_int("epochs", self.epochs, 1)
+        if self.batch_size != "auto" or not self._auto_sizes:
+            check_int("batch_size", self.batch_size, 1)
         check_float("lr", self.lr, 0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_float("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
@@ -199,6 +208,14 @@ class BaseAutoEncoder(BaseDetector):
         scale = np.where(scale > 0, scale * magnitude, 1.0)
         return center * magnitude, scale
 
+    @staticmethod
+    def _fits_on_device(X, device):
+        """Whether the scaled float32 training data fits in half the device's free memory."""
+        if device.type != "cuda":
+            return True
+        free, _ = torch.cuda.mem_get_info(device)
+        return X.shape[0] * X.shape[1] * 4 < free // 2
+
     def _chunk_rows(self, n_features):
         return max(1, CHUNK_VALUES // max(1, n_features))
 
@@ -207,10 +224,13 @@ class BaseAutoEncoder(BaseDetector):
         step = self._chunk_rows(X.shape[1])
         for lo in range(0, X.shape[0], step):
             hi = min(lo + step, X.shape[0])
-            block = (np.asarray(X[lo:hi], dtype=np.float64) - self.center_) / self.scale_
-            # C order always: a Fortran-ordered block (as from a DataFrame) would
-            # change the matmul's summation order and so the scores' last bits.
-            block = np.ascontiguousarray(block, dtype=np.float32)
+            # One float64 copy of the chunk, scaled in place. C order always: a
+            # Fortran-ordered block (as from a DataFrame) would change the
+            # matmul's summation order and so the scores' last bits.
+            block = np.array(X[lo:hi], dtype=np.float64, order="C")
+            block -= self.center_
+            block /= self.scale_
+            block = block.astype(np.float32)
             if not np.isfinite(block).all():
                 advice = ("use preprocessing='standard'" if self.preprocessing is None
                           else "divide X by a constant first")
@@ -263,7 +283,10 @@ class BaseAutoEncoder(BaseDetector):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.center_, self.scale_ = self._fit_scaling(X)
         self.device_ = device
-        Xt = torch.cat([chunk for _, _, chunk in self._scaled_chunks(X, device)])
+        home = device if self._fits_on_device(X, device) else torch.device("cpu")
+        Xt = torch.cat([chunk for _, _, chunk in self._scaled_chunks(X, home)])
+        if home != device and device.type == "cuda":
+            Xt = Xt.pin_memory()  # streamed to the GPU batch by batch
 
         # Shuffles and splits come from a local CPU generator; noise and
         # sampling from a local generator on the device. Dropout and weight
@@ -276,23 +299,27 @@ class BaseAutoEncoder(BaseDetector):
             torch.manual_seed(seed)
             self._prepare_fit(Xt, device_generator)
             module = self._build_module().to(device)
+            epochs, batch_size = self._training_sizes(Xt.shape[0])
             self.history_ = train_module(
                 module, Xt,
                 row_loss_fn=lambda x: self._training_loss(module, x, device_generator),
                 reduce_fn=self._reduce_loss,
-                epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                epochs=epochs, batch_size=batch_size, lr=self.lr,
                 weight_decay=self.weight_decay,
                 validation_fraction=self.validation_fraction,
                 early_stopping=bool(self.early_stopping), patience=self.patience,
                 gradient_clip=self.gradient_clip, generator=cpu_generator,
                 verbose=self.verbose, desc=type(self).__name__,
             )
+            with torch.no_grad():
+                self._after_training(module, Xt)
         self.module_ = module
         scores = np.empty(Xt.shape[0], dtype=np.float64)
         step = self._chunk_rows(Xt.shape[1])
         with torch.no_grad():
             for lo in range(0, Xt.shape[0], step):
-                scores[lo:lo + step] = self._row_scores(module, Xt[lo:lo + step]).float().cpu().numpy()
+                chunk = Xt[lo:lo + step].to(device, non_blocking=True)
+                scores[lo:lo + step] = self._row_scores(module, chunk).float().cpu().numpy()
         if not np.isfinite(scores).all():
             raise FloatingPointError(
                 "the trained network gives non-finite scores; lower lr or check the input scale"

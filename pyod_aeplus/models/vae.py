@@ -43,8 +43,6 @@ class VAE(BaseAutoEncoder):
     :class:`~pyod_aeplus.base.BaseAutoEncoder`.
     """
 
-    _extra_fitted_arrays = ("score_noise_",)
-
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score="reconstruction_probability", n_samples=16, activation="relu",
                  dropout=0.0, contamination=0.1, preprocessing="standard", loss="mse",
@@ -88,7 +86,7 @@ class VAE(BaseAutoEncoder):
 
     def _prepare_fit(self, X, generator):
         noise = torch.randn((self.n_samples, self.latent_size), generator=generator,
-                            device=X.device)
+                            device=generator.device)
         self.score_noise_ = noise.cpu().numpy()
 
     # -- likelihood and KL ------------------------------------------------

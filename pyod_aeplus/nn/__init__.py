@@ -6,12 +6,15 @@ scaling, thresholds or training.
 """
 
 from .conv import ConvAutoEncoder
+from .ensemble import BatchedLinear, EnsembleAutoEncoder
 from .layers import ACTIVATIONS, make_activation
 from .mlp import MLPAutoEncoder, mlp_stack
 from .vae import GaussianVAE
 
 __all__ = [
     "ACTIVATIONS",
+    "BatchedLinear",
+    "EnsembleAutoEncoder",
     "ConvAutoEncoder",
     "GaussianVAE",
     "MLPAutoEncoder",

@@ -1,0 +1,49 @@
+"""Many small autoencoders trained as one: batched weights, one forward pass for all."""
+
+import math
+
+import torch
+from torch import nn
+
+from .layers import make_activation
+
+
+class BatchedLinear(nn.Module):
+    """``n_members`` independent linear layers applied to ``(members, rows, in)`` at once."""
+
+    def __init__(self, n_members, in_features, out_features):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_members, in_features, out_features))
+        self.bias = nn.Parameter(torch.empty(n_members, 1, out_features))
+        # nn.Linear's default initialisation, member by member.
+        bound = 1.0 / math.sqrt(in_features)
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+class EnsembleAutoEncoder(nn.Module):
+    """``n_members`` autoencoders ``d → hidden → code → hidden → d`` side by side.
+
+    ``forward`` takes rows ``(n, d)`` (or per-member rows ``(members, n, d)``)
+    and returns ``(reconstruction, code)`` of shapes ``(members, n, d)`` and
+    ``(members, n, code)``.
+    """
+
+    def __init__(self, n_features, n_members, hidden_size, code_size, activation="relu"):
+        super().__init__()
+        self.n_members = n_members
+        self.encoder = nn.Sequential(
+            BatchedLinear(n_members, n_features, hidden_size), make_activation(activation),
+            BatchedLinear(n_members, hidden_size, code_size), make_activation(activation))
+        self.decoder = nn.Sequential(
+            BatchedLinear(n_members, code_size, hidden_size), make_activation(activation),
+            BatchedLinear(n_members, hidden_size, n_features))
+
+    def forward(self, x):
+        if x.dim() == 2:
+            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+        code = self.encoder(x)
+        return self.decoder(code), code
