@@ -58,6 +58,7 @@ def test_sizes_follow_the_data():
     det = AEPlus()
     det.n_features_in_ = 6
     assert det._sizes() == (16, 2)
+    assert det._code_widths() == [1, 2, 1, 2, 1, 2, 1, 2]
     det.n_features_in_ = 1555
     assert det._sizes() == (24, 6)
     assert det._training_sizes(80) == (30, 16)
@@ -67,6 +68,7 @@ def test_sizes_follow_the_data():
     fixed = AEPlus(epochs=7, batch_size=64, code_size=5, hidden_size=9)
     fixed.n_features_in_ = 10
     assert fixed._sizes() == (9, 5) and fixed._training_sizes(1000) == (7, 64)
+    assert fixed._code_widths() == [5] * 8
 
 
 def test_feature_subsets(data):
@@ -74,7 +76,11 @@ def test_feature_subsets(data):
     assert det.feature_masks_.shape == (5, 8)
     np.testing.assert_array_equal(det.feature_masks_.sum(axis=1), 4)
     assert len({tuple(m) for m in det.feature_masks_}) > 1
-    assert det.encode(data).shape == (500, 5 * det._sizes()[1])
+    codes = det.encode(data).reshape(500, 5, -1)
+    assert codes.shape[2] == det._sizes()[1]
+    # Member i uses only its first 1 + i mod c code units.
+    for member, width in enumerate(det._code_widths()):
+        assert not codes[:, member, width:].any()
 
 
 def test_smallest_inputs():

@@ -43,10 +43,11 @@ class AEPlus(BaseAutoEncoder):
       ±``clip``, so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
     - **Sizing from the data** (``hidden_size``, ``code_size``, ``epochs``,
-      ``batch_size`` = 'auto'): a narrow code that grows slowly with the
-      number of features (d^¼), at most 30 epochs so small sets are not
-      memorised, and at most about 3000 optimiser steps so large sets finish
-      fast.
+      ``batch_size`` = 'auto'): narrow codes, the members' widths spread over
+      1 … d^¼ (a tight bottleneck is what keeps anomalies from being
+      reconstructed; a spread of widths hedges against any one being wrong
+      for the data), at most 30 epochs so small sets are not memorised, and at
+      most about 3000 optimiser steps so large sets finish fast.
 
     Parameters
     ----------
@@ -62,7 +63,9 @@ class AEPlus(BaseAutoEncoder):
     clip : float or None, default=5.0
         Clip the network's scaled input to ±clip.
     hidden_size, code_size : int or 'auto', default='auto'
-        'auto': code = max(2, round(d ** 0.25)), hidden = clip(4·code, 16, 128).
+        'auto': member ``i`` gets a code of width ``1 + i mod c`` with
+        c = max(2, round(d ** 0.25)); hidden = clip(4·c, 16, 128). An int gives
+        every member that width.
     activation : str, default='relu'
     epochs, batch_size : int or 'auto', default='auto'
         'auto': batch = clip(n/16, 16, 256); epochs = 30, fewer when that would
@@ -152,10 +155,17 @@ class AEPlus(BaseAutoEncoder):
             masks[member, order[:n_seen]] = 1.0
         self.feature_masks_ = masks.numpy()
 
+    def _code_widths(self):
+        """Code width of each member: 'auto' spreads them over 1 … d^¼."""
+        _, code = self._sizes()
+        if self.code_size != "auto":
+            return [code] * self.n_estimators
+        return [1 + member % code for member in range(self.n_estimators)]
+
     def _build_module(self):
         hidden, code = self._sizes()
         return EnsembleAutoEncoder(self.n_features_in_, self.n_estimators, hidden, code,
-                                   self.activation)
+                                   self.activation, code_widths=self._code_widths())
 
     def _masks(self, x):
         return torch.as_tensor(self.feature_masks_, device=x.device, dtype=x.dtype).unsqueeze(1)

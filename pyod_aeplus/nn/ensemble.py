@@ -32,9 +32,16 @@ class EnsembleAutoEncoder(nn.Module):
     ``(members, n, code)``.
     """
 
-    def __init__(self, n_features, n_members, hidden_size, code_size, activation="relu"):
+    def __init__(self, n_features, n_members, hidden_size, code_size, activation="relu",
+                 code_widths=None):
         super().__init__()
         self.n_members = n_members
+        # Members may use fewer than code_size code units: the rest are masked
+        # to zero, so members of different widths still share one batched layer.
+        widths = torch.full((n_members,), code_size) if code_widths is None else \
+            torch.as_tensor(code_widths)
+        mask = (torch.arange(code_size).unsqueeze(0) < widths.unsqueeze(1)).float()
+        self.register_buffer("code_mask", mask.unsqueeze(1))  # (members, 1, code)
         self.encoder = nn.Sequential(
             BatchedLinear(n_members, n_features, hidden_size), make_activation(activation),
             BatchedLinear(n_members, hidden_size, code_size), make_activation(activation))
@@ -45,5 +52,5 @@ class EnsembleAutoEncoder(nn.Module):
     def forward(self, x):
         if x.dim() == 2:
             x = x.unsqueeze(0).expand(self.n_members, -1, -1)
-        code = self.encoder(x)
+        code = self.encoder(x) * self.code_mask
         return self.decoder(code), code

@@ -1,0 +1,238 @@
+"""Speed and memory of this package's detectors against PyOD's AutoEncoder, in one run.
+
+    python benchmarks/speed.py --quick          # CI-sized (about a minute on 2 cores)
+    python benchmarks/speed.py                  # the full run recorded in benchmarks/results/
+
+Every number is measured here, in this run, on this machine; the ratios are
+the result. Cases:
+
+1. same network as PyOD's defaults (hidden 64-32, batch norm, dropout 0.2,
+   batch 32, 10 epochs): the cost of the engine alone;
+2. each side's defaults, on the Keras tutorial's make_classification problem
+   (trained on the normal rows of an 80 % split, as the tutorial does);
+3. fit throughput on a synthetic 1,000,000 × 64 set and scoring throughput;
+4. fit time against rows (10k → 1M, one epoch each) for both libraries: a PNG;
+5. with CUDA: our engine at large batches against a plain PyTorch loop over
+   the same network with the data resident on the GPU (the ceiling).
+"""
+
+import argparse
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+
+from pyod_aeplus import AEPlus, DeepAE
+from pyod_aeplus.benchmark.runner import PeakMemory
+from pyod_aeplus.datasets import make_classification
+
+SAME_NETWORK = dict(hidden_sizes=(64, 32), batch_norm=True, dropout=0.2, batch_size=32,
+                    weight_decay=1e-5, validation_fraction=0.0, early_stopping=False,
+                    gradient_clip=None)
+
+
+def pyod_autoencoder(**kwargs):
+    from pyod.models.auto_encoder import AutoEncoder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return AutoEncoder(verbose=0, random_state=0, **kwargs)
+
+
+def measure(name, make, X_train, X_test=None, y_test=None, epochs=None):
+    """Fit and score one detector; return a result row."""
+    detector = make()
+    with PeakMemory() as memory, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        detector.fit(X_train)
+        fit_seconds = time.perf_counter() - start
+    row = {"case": "", "detector": name, "rows": len(X_train), "fit_s": fit_seconds,
+           "peak_mb": memory.peak_mb}
+    n_epochs = epochs or getattr(detector, "history_", {}).get("n_epochs")
+    row["epochs"] = n_epochs
+    row["rows_epoch_per_s"] = len(X_train) * n_epochs / fit_seconds if n_epochs else np.nan
+    if X_test is not None:
+        start = time.perf_counter()
+        scores = detector.decision_function(X_test)
+        row["score_rows_per_s"] = len(X_test) / (time.perf_counter() - start)
+        if y_test is not None:
+            row["roc_auc"] = roc_auc_score(y_test, scores)
+    return row
+
+
+def plain_loop_ceiling(X, batch_size, epochs, device):
+    """rows·epoch/s of a bare loop: same network, data resident, index slices, Adam."""
+    from pyod_aeplus.nn import MLPAutoEncoder
+
+    torch.manual_seed(0)
+    module = MLPAutoEncoder(X.shape[1], (64, 32), batch_norm=True, dropout=0.2).to(device)
+    optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
+    data = torch.as_tensor(X, device=device)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(len(data), device=device)
+        for lo in range(0, len(data), batch_size):
+            rows = data[perm[lo:lo + batch_size]]
+            loss = (module(rows)[0] - rows).square().mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    torch.cuda.synchronize()
+    return len(data) * epochs / (time.perf_counter() - start)
+
+
+def ratio(rows, case, ours, theirs, key="fit_s"):
+    a = next(r for r in rows if r["case"] == case and r["detector"] == ours)
+    b = next(r for r in rows if r["case"] == case and r["detector"] == theirs)
+    return b[key] / a[key]
+
+
+def table(rows):
+    keys = ["case", "detector", "rows", "epochs", "fit_s", "rows_epoch_per_s",
+            "score_rows_per_s", "peak_mb", "roc_auc"]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        cells = []
+        for k in keys:
+            v = r.get(k, "")
+            if isinstance(v, float):
+                v = "" if np.isnan(v) else (f"{v:.3f}" if k == "roc_auc" else
+                                              f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}")
+            cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--output", default="benchmarks/results")
+    args = parser.parse_args(argv)
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    quick = args.quick
+    pyod_device = torch.device(device)
+    rows = []
+
+    # 1-2. make_classification: same network, then each side's defaults.
+    data = make_classification(n_samples=20_000 if quick else 100_000)
+    X_train, X_test, y_train, y_test = train_test_split(
+        data.X.astype(np.float32), data.y, test_size=0.2, random_state=42)
+    X_normal = X_train[y_train == 0]
+    epochs = 2 if quick else 10
+    case = f"same network, {epochs} epochs"
+    for name, make in [
+        ("PyOD AutoEncoder", lambda: pyod_autoencoder(epoch_num=epochs, device=pyod_device)),
+        ("DeepAE (same network)", lambda: DeepAE(epochs=epochs, device=device, random_state=0,
+                                                 **SAME_NETWORK)),
+    ]:
+        rows.append({**measure(name, make, X_normal, X_test, y_test, epochs=epochs), "case": case})
+    for name, make, ep in [
+        ("PyOD AutoEncoder", lambda: pyod_autoencoder(device=pyod_device), 10),
+        ("DeepAE", lambda: DeepAE(device=device, random_state=0), None),
+        ("AEPlus", lambda: AEPlus(device=device, random_state=0), None),
+    ]:
+        rows.append({**measure(name, make, X_normal, X_test, y_test, epochs=ep),
+                     "case": "defaults"})
+
+    # 3. synthetic 1M x 64: one epoch of the same network; scoring throughput.
+    n_big = 100_000 if quick else 1_000_000
+    big = np.random.default_rng(0).normal(size=(n_big, 64)).astype(np.float32)
+    for name, make in [
+        ("PyOD AutoEncoder", lambda: pyod_autoencoder(epoch_num=1, device=pyod_device)),
+        ("DeepAE (same network)", lambda: DeepAE(epochs=1, device=device, random_state=0,
+                                                 **SAME_NETWORK)),
+    ]:
+        rows.append({**measure(name, make, big, big, epochs=1), "case": f"{n_big:,} x 64, 1 epoch"})
+
+    # 4. fit time against rows, one epoch each.
+    sizes = [2_000, 5_000, 10_000, 20_000] if quick else [10_000, 30_000, 100_000, 300_000,
+                                                          1_000_000]
+    scaling = {"PyOD AutoEncoder": [], "DeepAE (same network)": []}
+    for n in sizes:
+        for name, make in [
+            ("PyOD AutoEncoder", lambda: pyod_autoencoder(epoch_num=1, device=pyod_device)),
+            ("DeepAE (same network)", lambda: DeepAE(epochs=1, device=device, random_state=0,
+                                                     **SAME_NETWORK)),
+        ]:
+            scaling[name].append(measure(name, make, big[:n] if n <= n_big else np.resize(big, (n, 64)),
+                                         epochs=1)["fit_s"])
+
+    # 5. GPU: our engine at large batches against the plain-loop ceiling.
+    gpu_lines = []
+    if device.startswith("cuda"):
+        for batch in (256, 4096, 65536):
+            ours = measure("DeepAE 64-32", lambda: DeepAE(
+                hidden_sizes=(64, 32), batch_norm=True, dropout=0.2, batch_size=batch, epochs=3,
+                validation_fraction=0.0, early_stopping=False, device=device, random_state=0),
+                big, epochs=3)["rows_epoch_per_s"]
+            ceiling = plain_loop_ceiling(big, batch, 3, device)
+            gpu_lines.append(f"| {batch} | {ours:,.0f} | {ceiling:,.0f} | {ours / ceiling:.0%} |")
+
+    # Report.
+    same = rows[0]["case"]
+    big_case = f"{n_big:,} x 64, 1 epoch"
+    ratios = [
+        f"- same network, make_classification: fit {ratio(rows, same, 'DeepAE (same network)', 'PyOD AutoEncoder'):.1f}x "
+        f"PyOD's throughput",
+        f"- same network, {n_big:,} x 64: fit {ratio(rows, big_case, 'DeepAE (same network)', 'PyOD AutoEncoder'):.1f}x, "
+        f"scoring {1 / ratio(rows, big_case, 'DeepAE (same network)', 'PyOD AutoEncoder', 'score_rows_per_s'):.1f}x",
+        f"- defaults, make_classification: AEPlus fits {ratio(rows, 'defaults', 'AEPlus', 'PyOD AutoEncoder'):.1f}x faster "
+        f"than PyOD's AutoEncoder, DeepAE {ratio(rows, 'defaults', 'DeepAE', 'PyOD AutoEncoder'):.1f}x",
+    ]
+    aucs = {r["detector"]: r["roc_auc"] for r in rows if r["case"] == "defaults"}
+    ratios.append("- ROC-AUC with defaults: " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()))
+    cpu = platform.processor() or platform.machine()
+    header = [f"# Speed: pyod_aeplus against PyOD's AutoEncoder ({'quick' if quick else 'full'} run)", "",
+              f"Device: {device} ({torch.get_num_threads()} torch threads, {cpu}"
+              + (f", {torch.cuda.get_device_name()}" if device.startswith("cuda") else "")
+              + f"); torch {torch.__version__}; command: python benchmarks/speed.py"
+              + (" --quick" if quick else "") + (f" --device {args.device}" if args.device != "cpu" else ""),
+              "", "## Ratios (measured in this run)", "", *ratios, "", "## Measurements", "",
+              table(rows), "", "## Fit seconds against rows (1 epoch, same network)", "",
+              "| rows | " + " | ".join(scaling) + " |", "|---|---|---|"]
+    header += [f"| {n:,} | " + " | ".join(f"{scaling[k][i]:.2f}" for k in scaling) + " |"
+               for i, n in enumerate(sizes)]
+    if gpu_lines:
+        header += ["", "## GPU: rows·epoch/s, our engine against a plain loop (64-32 network)", "",
+                   "| batch | pyod_aeplus | plain loop | share |", "|---|---|---|---|", *gpu_lines]
+    report = "\n".join(header) + "\n"
+    print(report)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = f"{device.split(':')[0]}{'-quick' if quick else ''}"
+    (out / f"speed-{suffix}.md").write_text(report)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        for name, seconds in scaling.items():
+            ax.plot(sizes, seconds, marker="o", label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("training rows")
+        ax.set_ylabel("fit seconds (1 epoch)")
+        ax.set_title(f"Fit time against rows ({device})")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / f"speed-scaling-{suffix}.png", dpi=120)
+        print(f"wrote {out / f'speed-{suffix}.md'} and {out / f'speed-scaling-{suffix}.png'}")
+    except ImportError:
+        print("matplotlib is missing: no plot", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
