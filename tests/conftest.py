@@ -46,3 +46,19 @@ def small_data():
     X_test = rng.normal(size=(100, 6))
     X_test[:5] += 6.0
     return X, X_test
+
+
+def write_creditcard_csv(path, n_rows=300, fraud_every=10, seed=0):
+    """A small file with the ULB credit-card schema (quoted header, quoted Class)."""
+    from pyod_aeplus.datasets import CREDITCARD_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = ",".join(f'"{c}"' for c in CREDITCARD_COLUMNS)
+    lines = []
+    for i in range(n_rows):
+        fraud = int(i % fraud_every == 0)
+        values = rng.normal(size=30) + 3.0 * fraud
+        lines.append(",".join([*(f"{v:.6f}" for v in values), f'"{fraud}"']))
+    path.write_text(header + "\n" + "\n".join(lines) + "\n")
+    return path

@@ -131,13 +131,9 @@ def test_mnist_one_class():
 
 
 def test_creditcard_on_a_file_of_the_same_schema(empty_cache):
-    rng = np.random.default_rng(0)
-    path = empty_cache / "creditcard" / "creditcard.csv"
-    path.parent.mkdir()
-    header = ",".join(f'"{c}"' for c in datasets.CREDITCARD_COLUMNS)
-    rows = [",".join([*(f"{v:.6f}" for v in rng.normal(size=30)), f'"{int(i % 10 == 0)}"'])
-            for i in range(50)]
-    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    from conftest import write_creditcard_csv
+
+    path = write_creditcard_csv(empty_cache / "creditcard" / "creditcard.csv", n_rows=50)
     data = datasets.load_creditcard()
     assert data.X.shape == (50, 29) and data.y.sum() == 5
     assert datasets.load_creditcard(drop_time=False).X.shape == (50, 30)
