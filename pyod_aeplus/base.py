@@ -105,6 +105,16 @@ class BaseAutoEncoder(BaseDetector):
         if not cls.__name__.startswith("_"):
             _DETECTORS[cls.__name__] = cls
 
+    def _store_init_arguments(self, arguments):
+        """Store ``__init__``'s arguments unchanged (``arguments`` is its ``locals()``).
+
+        scikit-learn's rule: ``__init__`` sets each parameter as given and does
+        nothing else; validation waits for ``fit``.
+        """
+        for name, value in arguments.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
     # ------------------------------------------------------------------ hooks
     def _check_params(self):
         """Validate the detector's own parameters (subclasses extend this)."""

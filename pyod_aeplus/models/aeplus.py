@@ -87,41 +87,7 @@ class AEPlus(BaseAutoEncoder):
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, early_stopping=True, patience=10,
                  gradient_clip=5.0, device="auto", random_state=None, verbose=0):
-        self.n_estimators = n_estimators
-        self.feature_fraction = feature_fraction
-        self.trim_fraction = trim_fraction
-        self.normalize_errors = normalize_errors
-        self.clip = clip
-        self.hidden_size = hidden_size
-        self.code_size = code_size
-        self.activation = activation
-        self.contamination = contamination
-        self.preprocessing = preprocessing
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.gradient_clip = gradient_clip
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-
-    # -- parameters and sizes ---------------------------------------------------
-    def _check_params(self):
-        check_int("n_estimators", self.n_estimators, 1)
-        check_float("feature_fraction", self.feature_fraction, 0.0, 1.0, low_open=True)
-        if self.trim_fraction != "auto":
-            check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
-        check_choice("normalize_errors", self.normalize_errors, (True, False))
-        if self.clip is not None:
-            check_float("clip", self.clip, 0.0, low_open=True)
-        _auto_or_int("hidden_size", self.hidden_size)
-        _auto_or_int("code_size", self.code_size)
-        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        self._store_init_arguments(locals())
 
     def _sizes(self):
         d = self.n_features_in_

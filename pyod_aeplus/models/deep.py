@@ -29,24 +29,7 @@ class DeepAE(BaseAutoEncoder):
                  epochs=100, batch_size=256, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, device="auto", random_state=None, verbose=0):
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.contamination = contamination
-        self.preprocessing = preprocessing
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.gradient_clip = gradient_clip
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._store_init_arguments(locals())
 
     def _check_params(self):
         check_sizes("hidden_sizes", self.hidden_sizes)

@@ -28,13 +28,7 @@ class SparseAE(DenseAE):
                  batch_size=256, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
                  early_stopping=True, patience=10, gradient_clip=5.0, device="auto",
                  random_state=None, verbose=0):
-        super().__init__(
-            code_size=code_size, activation=activation, contamination=contamination,
-            preprocessing=preprocessing, loss=loss, epochs=epochs, batch_size=batch_size,
-            lr=lr, weight_decay=weight_decay, validation_fraction=validation_fraction,
-            early_stopping=early_stopping, patience=patience, gradient_clip=gradient_clip,
-            device=device, random_state=random_state, verbose=verbose)
-        self.sparsity_weight = sparsity_weight
+        self._store_init_arguments(locals())
 
     def _check_params(self):
         super()._check_params()
