@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 
 from pyod_aeplus import plotting  # noqa: E402
@@ -50,6 +51,7 @@ def main(argv=None):
     fig.savefig(out / "roc.png", dpi=110)
     fig, _ = plotting.plot_precision_recall(y_test, scores)
     fig.savefig(out / "precision_recall.png", dpi=110)
+    matplotlib.pyplot.close("all")  # a script run in a loop must not pile figures up
     print(f"plots: {out}/")
     return rows
 

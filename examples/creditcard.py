@@ -19,6 +19,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -72,6 +73,7 @@ def main(argv=None):
     fig.savefig(out / "roc.png", dpi=110)
     fig, _ = plotting.plot_score_histogram(scores["VAE"], y_test, log=True)
     fig.savefig(out / "vae_score_histogram.png", dpi=110)
+    matplotlib.pyplot.close("all")  # a script run in a loop must not pile figures up
     print(f"plots: {out}/")
     return results
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -63,6 +64,7 @@ def main(argv=None):
     fig.savefig(out / "reconstruction.png", dpi=110)
     fig, _ = plotting.plot_confusion_matrix(y_test, (~predicted_normal).astype(int))
     fig.savefig(out / "confusion_matrix.png", dpi=110)
+    matplotlib.pyplot.close("all")  # a script run in a loop must not pile figures up
     print(f"plots: {out}/")
     return ours
 

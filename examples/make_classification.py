@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
 from sklearn.metrics import average_precision_score, recall_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -69,6 +70,7 @@ def main(argv=None):
     fig.savefig(out / "score_histogram.png", dpi=110)
     fig, _ = plotting.plot_precision_recall(y_test, all_scores)
     fig.savefig(out / "precision_recall.png", dpi=110)
+    matplotlib.pyplot.close("all")  # a script run in a loop must not pile figures up
     print(f"plots: {out}/")
     return results
 

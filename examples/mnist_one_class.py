@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -57,6 +58,7 @@ def main(argv=None):
     fig.savefig(out / "score_histogram.png", dpi=110)
     fig, _ = plotting.plot_history(detector)
     fig.savefig(out / "loss.png", dpi=110)
+    matplotlib.pyplot.close("all")  # a script run in a loop must not pile figures up
     print(f"plots: {out}/")
     return {"roc_auc": auc, "average_precision": ap}
 

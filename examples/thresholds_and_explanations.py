@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import precision_score, recall_score  # noqa: E402
 
@@ -63,6 +64,7 @@ def main(argv=None):
     fig.savefig(out / "feature_errors.png", dpi=110)
     fig, _ = plotting.plot_score_histogram(scores, y_test, detector.threshold_)
     fig.savefig(out / "score_histogram.png", dpi=110)
+    matplotlib.pyplot.close("all")  # a script run in a loop must not pile figures up
     print(f"plots: {out}/")
     return results
 

@@ -357,6 +357,16 @@ class BaseAutoEncoder(BaseDetector):
         X = self._validate(X, reset=False)
         return self._map_rows(X, self._row_scores)
 
+    def predict_proba(self, X, method="linear", return_confidence=False):
+        """Outlier probability of each row, as PyOD computes it (``method='linear'`` or ``'unify'``).
+
+        Returns an array of shape (n_samples, 2): [P(normal), P(outlier)].
+        """
+        check_is_fitted(self, "module_")
+        # PyOD's implementation reads X.shape: give lists and tuples one.
+        X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)
+        return super().predict_proba(X, method=method, return_confidence=return_confidence)
+
     def feature_scores(self, X):
         """Per-feature error of each row: which columns made a row abnormal.
 

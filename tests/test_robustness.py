@@ -96,6 +96,15 @@ def test_accepted_input_gives_finite_scores(make_detector, case):
     assert scores.shape == (len(data),)
 
 
+def test_lists_work_everywhere(make_detector):
+    det = make_detector().fit(X.tolist())
+    rows = X[:5].tolist()
+    assert det.predict(rows).shape == (5,)
+    assert det.predict_proba(rows).shape == (5, 2)
+    assert det.predict_confidence(rows).shape == (5,)
+    np.testing.assert_array_equal(det.decision_function(rows), det.decision_function(X[:5]))
+
+
 def test_one_row_at_scoring(make_detector):
     det = make_detector().fit(X)
     assert det.decision_function(X[:1]).shape == (1,)

@@ -69,3 +69,22 @@ def test_dask_array_scoring_on_a_real_local_cluster(fitted):
     np.testing.assert_array_equal(labels, det.predict(X))
     with pytest.raises(ValueError, match="X has 5 features, but the detector expects 6"):
         score_dask_array(det, da.zeros((10, 5)))
+
+
+def test_training_leaves_the_thread_count_as_it_was(monkeypatch):
+    from pyod_aeplus.training import cpu_threads_for
+
+    before = torch.get_num_threads()
+    pa.DenseAE(epochs=2, random_state=0).fit(np.random.default_rng(0).normal(size=(100, 4)))
+    assert torch.get_num_threads() == before
+    small = torch.nn.Linear(4, 4)
+    if before > 1:
+        with cpu_threads_for(small, 32, torch.device("cpu")):
+            assert torch.get_num_threads() == 1
+        big = torch.nn.Linear(4096, 4096)  # 16M parameters: worth every thread
+        with cpu_threads_for(big, 256, torch.device("cpu")):
+            assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        with cpu_threads_for(small, 32, torch.device("cpu")):
+            raise RuntimeError("interrupted")
+    assert torch.get_num_threads() == before

@@ -89,6 +89,19 @@ class AEPlus(BaseAutoEncoder):
                  gradient_clip=5.0, device="auto", random_state=None, verbose=0):
         self._store_init_arguments(locals())
 
+    # -- parameters and sizes ---------------------------------------------------
+    def _check_params(self):
+        check_int("n_estimators", self.n_estimators, 1)
+        check_float("feature_fraction", self.feature_fraction, 0.0, 1.0, low_open=True)
+        if self.trim_fraction != "auto":
+            check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
+        check_choice("normalize_errors", self.normalize_errors, (True, False))
+        if self.clip is not None:
+            check_float("clip", self.clip, 0.0, low_open=True)
+        _auto_or_int("hidden_size", self.hidden_size)
+        _auto_or_int("code_size", self.code_size)
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+
     def _sizes(self):
         d = self.n_features_in_
         code = max(2, round(d ** 0.25)) if self.code_size == "auto" else self.code_size
