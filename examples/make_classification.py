@@ -18,7 +18,7 @@ import matplotlib.pyplot  # noqa: E402
 from sklearn.metrics import average_precision_score, recall_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from pyod_aeplus import AEPlus, DeepAE, plotting  # noqa: E402
+from pyod_aeplus import AEPlus, DeepAE, SparseAE, plotting  # noqa: E402
 from pyod_aeplus.datasets import make_classification  # noqa: E402
 from pyod_aeplus.thresholds import percentile_threshold  # noqa: E402
 
@@ -43,6 +43,7 @@ def main(argv=None):
         "DeepAE 16-8-4 (the tutorial's network)": DeepAE(hidden_sizes=(16, 8, 4),
                                                          epochs=2 if args.fast else 20,
                                                          batch_size=64, random_state=0),
+        "SparseAE (defaults)": SparseAE(random_state=0, **({"epochs": 2} if args.fast else {})),
         "AEPlus (defaults)": AEPlus(random_state=0, **({"epochs": 2} if args.fast else {})),
     }
     results, all_scores = {}, {}
@@ -62,10 +63,10 @@ def main(argv=None):
     for name, (auc, ap, recall) in results.items():
         print(f"| {name} | {auc:.3f} | {ap:.3f} | {recall:.3f} |")
 
-    best = detectors["AEPlus (defaults)"]
+    best = detectors["SparseAE (defaults)"]
     fig, _ = plotting.plot_history(best)
     fig.savefig(out / "loss.png", dpi=110)
-    fig, _ = plotting.plot_score_histogram(all_scores["AEPlus (defaults)"], y_test,
+    fig, _ = plotting.plot_score_histogram(all_scores["SparseAE (defaults)"], y_test,
                                            percentile_threshold(best.decision_scores_, 98), log=True)
     fig.savefig(out / "score_histogram.png", dpi=110)
     fig, _ = plotting.plot_precision_recall(y_test, all_scores)
