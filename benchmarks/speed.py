@@ -122,6 +122,13 @@ def main(argv=None):
     pyod_device = torch.device(device)
     rows = []
 
+    # Untimed warm-up of both libraries: the first fit in a process pays one-time
+    # costs (thread pools, allocator, lazy imports) that would bias whichever
+    # detector is timed first.
+    warm = np.random.default_rng(2).normal(size=(512, 32)).astype(np.float32)
+    measure("warm-up", lambda: pyod_autoencoder(epoch_num=1, device=pyod_device), warm, warm)
+    measure("warm-up", lambda: DeepAE(epochs=1, device=device, **SAME_NETWORK), warm, warm)
+
     # 1-2. make_classification: same network, then each side's defaults.
     data = make_classification(n_samples=20_000 if quick else 100_000)
     X_train, X_test, y_train, y_test = train_test_split(
