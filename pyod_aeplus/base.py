@@ -250,13 +250,17 @@ class BaseAutoEncoder(BaseDetector):
                 )
             yield lo, hi, torch.from_numpy(block).to(device)
 
-    def _map_rows(self, X, fn):
-        """Apply ``fn(module, tensor)`` to scaled chunks of ``X``; gather float64 results."""
-        parts = []
+    @staticmethod
+    def _apply(fn, module, chunks):
+        """``fn(module, chunk)`` over tensor chunks, without gradients; float64 results joined."""
         with torch.no_grad():
-            for _, _, chunk in self._scaled_chunks(X, self.device_):
-                parts.append(fn(self.module_, chunk).float().cpu().numpy().astype(np.float64))
-        return np.concatenate(parts)
+            return np.concatenate([fn(module, chunk).float().cpu().numpy().astype(np.float64)
+                                   for chunk in chunks])
+
+    def _map_rows(self, X, fn):
+        """Apply ``fn(module, tensor)`` to scaled chunks of ``X``."""
+        chunks = (chunk for _, _, chunk in self._scaled_chunks(X, self.device_))
+        return self._apply(fn, self.module_, chunks)
 
     # ------------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -324,12 +328,11 @@ class BaseAutoEncoder(BaseDetector):
             with torch.no_grad():
                 self._after_training(module, Xt)
         self.module_ = module
-        scores = np.empty(Xt.shape[0], dtype=np.float64)
+        # The training rows are scaled already: score them from Xt, chunk by chunk.
         step = self._chunk_rows(Xt.shape[1])
-        with torch.no_grad():
-            for lo in range(0, Xt.shape[0], step):
-                chunk = Xt[lo:lo + step].to(device, non_blocking=True)
-                scores[lo:lo + step] = self._row_scores(module, chunk).float().cpu().numpy()
+        scores = self._apply(self._row_scores, module,
+                             (Xt[lo:lo + step].to(device, non_blocking=True)
+                              for lo in range(0, Xt.shape[0], step)))
         if not np.isfinite(scores).all():
             raise FloatingPointError(
                 "the trained network gives non-finite scores; lower lr or check the input scale"
