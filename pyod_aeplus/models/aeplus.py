@@ -144,26 +144,26 @@ class AEPlus(BaseAutoEncoder):
     def _build_module(self):
         hidden, code = self._sizes()
         return EnsembleAutoEncoder(self.n_features_in_, self.n_estimators, hidden, code,
-                                   self.activation, code_widths=self._code_widths())
+                                   self.activation, code_widths=self._code_widths(),
+                                   input_masks=self.feature_masks_)
 
-    def _masks(self, x):
-        return torch.as_tensor(self.feature_masks_, device=x.device, dtype=x.dtype).unsqueeze(1)
+    def _clipped(self, x):
+        return x if self.clip is None else x.clamp(-self.clip, self.clip)
 
     def _member_errors(self, module, x):
-        """Masked element errors of every member, ``(members, rows, features)``."""
-        masks = self._masks(x)
-        inputs = x if self.clip is None else x.clamp(-self.clip, self.clip)
-        reconstruction = module(inputs.unsqueeze(0) * masks)[0]
-        return self._element_errors(x.unsqueeze(0), reconstruction) * masks
+        """Each member's errors on the features it sees: ``(members, rows, features)``.
+
+        The network sees the clipped rows; the error is taken against ``x``
+        itself, so a value far outside the clip still scores as extreme.
+        """
+        reconstruction = module(self._clipped(x))[0]
+        return self._element_errors(x.unsqueeze(0), reconstruction) * module.input_mask
 
     def _training_loss(self, module, x, generator):
         # Training targets are clipped too: the network learns the clipped
         # data, and only scoring compares against the raw values.
-        target = x if self.clip is None else x.clamp(-self.clip, self.clip)
-        masks = self._masks(x)
-        reconstruction = module(target.unsqueeze(0) * masks)[0]
-        errors = self._element_errors(target.unsqueeze(0), reconstruction) * masks
-        return errors.sum(dim=2) / masks.sum(dim=2)  # (members, rows)
+        errors = self._member_errors(module, self._clipped(x))
+        return errors.sum(dim=2) / module.input_mask.sum(dim=2)  # (members, rows)
 
     def _reduce_loss(self, row_losses):
         trim = self._trim()
@@ -189,9 +189,7 @@ class AEPlus(BaseAutoEncoder):
             self.error_scale_ = torch.maximum(mean, floor).cpu().numpy()
         # Each member's scores are standardised by their median and IQR on the
         # training rows, so every member weighs the same in the ensemble.
-        self.member_center_ = np.zeros(n_members, dtype=np.float32)
-        self.member_scale_ = np.ones(n_members, dtype=np.float32)
-        raw = torch.cat([self._member_scores(module, chunk) for chunk in chunks],
+        raw = torch.cat([self._raw_member_scores(module, chunk) for chunk in chunks],
                         dim=1)  # (members, rows)
         q25, q50, q75 = torch.quantile(
             raw, torch.tensor([0.25, 0.5, 0.75], device=device, dtype=raw.dtype), dim=1)
@@ -202,28 +200,28 @@ class AEPlus(BaseAutoEncoder):
         scale = torch.as_tensor(self.error_scale_, device=x.device, dtype=x.dtype).unsqueeze(1)
         return self._member_errors(module, x) / scale
 
+    def _raw_member_scores(self, module, x):
+        """Mean normalised error of each member over its features: ``(members, rows)``."""
+        return self._normalised_errors(module, x).sum(dim=2) / module.input_mask.sum(dim=2)
+
     def _member_scores(self, module, x):
-        masks = self._masks(x)
-        raw = self._normalised_errors(module, x).sum(dim=2) / masks.sum(dim=2)
         center = torch.as_tensor(self.member_center_, device=x.device, dtype=x.dtype)
         scale = torch.as_tensor(self.member_scale_, device=x.device, dtype=x.dtype)
-        return (raw - center.unsqueeze(1)) / scale.unsqueeze(1)
+        return (self._raw_member_scores(module, x) - center.unsqueeze(1)) / scale.unsqueeze(1)
 
     def _row_scores(self, module, x):
         return self._member_scores(module, x).mean(dim=0)
 
     def _feature_errors(self, module, x):
-        masks = self._masks(x)
-        seen = masks.sum(dim=0).clamp(min=1.0)  # (1, d): members that see each feature
+        # Averaged over the members that see each feature.
+        seen = module.input_mask.sum(dim=0).clamp(min=1.0)  # (1, features)
         return self._normalised_errors(module, x).sum(dim=0) / seen
 
     def _reconstruct(self, module, x):
-        masks = self._masks(x)
-        inputs = x if self.clip is None else x.clamp(-self.clip, self.clip)
-        reconstruction = module(inputs.unsqueeze(0) * masks)[0]
-        return (reconstruction * masks).sum(dim=0) / masks.sum(dim=0).clamp(min=1.0)
+        mask = module.input_mask
+        reconstruction = module(self._clipped(x))[0]
+        return (reconstruction * mask).sum(dim=0) / mask.sum(dim=0).clamp(min=1.0)
 
     def _encode(self, module, x):
-        inputs = x if self.clip is None else x.clamp(-self.clip, self.clip)
-        code = module(inputs.unsqueeze(0) * self._masks(x))[1]  # (E, n, c)
+        code = module(self._clipped(x))[1]  # (members, rows, code)
         return code.permute(1, 0, 2).reshape(x.shape[0], -1)

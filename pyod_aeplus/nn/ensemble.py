@@ -27,15 +27,21 @@ class BatchedLinear(nn.Module):
 class EnsembleAutoEncoder(nn.Module):
     """``n_members`` autoencoders ``d → hidden → code → hidden → d`` side by side.
 
-    ``forward`` takes rows ``(n, d)`` (or per-member rows ``(members, n, d)``)
-    and returns ``(reconstruction, code)`` of shapes ``(members, n, d)`` and
+    ``forward`` takes rows ``(n, d)``, gives each member the features its
+    ``input_masks`` row keeps (the others are zeroed), and returns
+    ``(reconstruction, code)`` of shapes ``(members, n, d)`` and
     ``(members, n, code)``.
     """
 
     def __init__(self, n_features, n_members, hidden_size, code_size, activation="relu",
-                 code_widths=None):
+                 code_widths=None, input_masks=None):
         super().__init__()
         self.n_members = n_members
+        # Buffers, so the masks live on the device with the weights and are
+        # saved with them: no host-to-device copy per step.
+        masks = torch.ones(n_members, n_features) if input_masks is None else \
+            torch.as_tensor(input_masks, dtype=torch.float32)
+        self.register_buffer("input_mask", masks.unsqueeze(1))  # (members, 1, features)
         # Members may use fewer than code_size code units: the rest are masked
         # to zero, so members of different widths still share one batched layer.
         widths = torch.full((n_members,), code_size) if code_widths is None else \
@@ -51,6 +57,6 @@ class EnsembleAutoEncoder(nn.Module):
 
     def forward(self, x):
         if x.dim() == 2:
-            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+            x = x.unsqueeze(0) * self.input_mask
         code = self.encoder(x) * self.code_mask
         return self.decoder(code), code
