@@ -28,15 +28,16 @@ def _expand(names, groups):
     return out
 
 
-def _available_locally(name):
+def _local_datasets():
+    """Names (ADBench: full and short, lower case) of every data set usable without a download."""
     from ..datasets import list_datasets
-    from ..datasets._registry import ADBENCH_NAMES
 
-    status = {row["name"]: row["available"] for row in list_datasets()}
-    if name in status:
-        return status[name] != "download"
-    full = [n for n in ADBENCH_NAMES if name.lower() in (n.lower(), n.split("_", 1)[1].lower())]
-    return bool(full) and status[full[0]] != "download"
+    local = set()
+    for row in list_datasets():
+        if row["available"] != "download":
+            name = row["name"].lower()
+            local.update({name, name.split("_", 1)[1]} if row["kind"] == "adbench" else {name})
+    return local
 
 
 def build_parser():
@@ -89,7 +90,8 @@ def main(argv=None):
     detectors = _expand(detectors, DETECTOR_GROUPS)
     datasets = _expand(datasets, _dataset_groups())
     if not args.download:
-        missing = [d for d in datasets if not _available_locally(d)]
+        local = _local_datasets()
+        missing = [d for d in datasets if d.lower() not in local]
         for name in missing:
             print(f"skipping {name}: not cached (set PYOD_AEPLUS_DATA or pass --download)",
                   file=sys.stderr)
