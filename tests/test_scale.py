@@ -88,3 +88,39 @@ def test_training_leaves_the_thread_count_as_it_was(monkeypatch):
         with cpu_threads_for(small, 32, torch.device("cpu")):
             raise RuntimeError("interrupted")
     assert torch.get_num_threads() == before
+
+
+def test_flat_parameters_train_as_separate_tensors_would_and_give_storage_back():
+    from pyod_aeplus.training import flat_parameters, make_optimizer
+
+    torch.manual_seed(0)
+    # (No bias before a batch norm here: its gradient is rounding noise, which
+    # Adam's normalisation would blow up into a difference.)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 4))
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 4))
+    twin.load_state_dict(net.state_dict())
+    x = torch.randn(16, 4)
+    # Reference: the optimiser over the separate parameter tensors.
+    reference = make_optimizer(twin.parameters(), 1e-2, 1e-3)
+    for _ in range(5):
+        reference.zero_grad()
+        ((twin(x) - x) ** 2).mean().backward()
+        torch.nn.utils.clip_grad_norm_(twin.parameters(), 0.1)
+        reference.step()
+    with flat_parameters(net) as (flat, grad):
+        assert flat.numel() == sum(p.numel() for p in net.parameters())
+        flat.grad = grad
+        optimizer = make_optimizer([flat], 1e-2, 1e-3)
+        for _ in range(5):
+            grad.zero_()
+            ((net(x) - x) ** 2).mean().backward()
+            torch.nn.utils.clip_grad_norm_(flat, 0.1)
+            optimizer.step()
+        assert grad.abs().sum() > 0  # the gradients landed in the flat buffer
+    for p, q in zip(net.parameters(), twin.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+        assert p.grad is None
+        assert p.untyped_storage().nbytes() == p.numel() * p.element_size()  # own storage again
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        with flat_parameters(torch.nn.ReLU()):
+            pass
