@@ -163,3 +163,21 @@ def test_history_and_early_stopping(data):
     np.testing.assert_array_equal(stopped.decision_scores_, det.decision_scores_)
     no_val = pa.DenseAE(epochs=5, validation_fraction=0.0, random_state=0).fit(data)
     assert no_val.history_["val_loss"] == [] and len(no_val.history_["loss"]) == 5
+
+
+@pytest.mark.parametrize("name", ["DenseAE", "DeepAE", "SparseAE", "DenoisingAE", "VAE", "ConvAE"])
+def test_auto_epochs_budget(name):
+    det = getattr(pa, name)()
+    assert det.epochs == "auto"
+    assert det._training_sizes(5000) == (30, 256)  # 20 steps an epoch: the 30-epoch cap
+    assert det._training_sizes(100_000) == (8, 256)  # 391 steps an epoch: about 3000 steps
+    assert det._training_sizes(10) == (30, 10)
+    assert getattr(pa, name)(epochs=7, batch_size=64)._training_sizes(1000) == (7, 64)
+    # Only AEPlus sizes its batches.
+    with pytest.raises(TypeError, match="batch_size must be an integer"):
+        getattr(pa, name)(batch_size="auto").fit(np.zeros((20, 140)))
+
+
+def test_auto_epochs_are_what_fit_runs(data):
+    det = pa.DenseAE(random_state=0, early_stopping=False).fit(data[:300])
+    assert det.history_["n_epochs"] == 30

@@ -20,7 +20,7 @@ class DenseAE(BaseAutoEncoder):
     """
 
     def __init__(self, code_size=8, activation="relu", contamination=0.1,
-                 preprocessing="standard", loss="mse", epochs=100, batch_size=256, lr=1e-3,
+                 preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, device="auto", random_state=None, verbose=0):
         self._store_init_arguments(locals())
