@@ -69,6 +69,15 @@ class BaseAutoEncoder(BaseDetector):
         Epochs without improvement before stopping.
     gradient_clip : float or None, default=5.0
         Largest gradient norm per step; None disables clipping.
+    mixed_precision : bool, default=False
+        Train under bfloat16 autocast (matrix products in bf16, the loss in
+        float32). Meant for GPUs with bf16 units; scoring stays in float32, so
+        scores remain deterministic. On a CPU it is usually slower.
+    compile : bool, default=False
+        Train through ``torch.compile`` of the network (needs a C++ compiler
+        on a CPU). Compiling costs seconds up front; it pays off for long
+        trainings on a GPU. For the 64-32 network at batch 32 on a CPU it did
+        not help (0.76 vs 0.67 ms per step). Scoring runs the plain network.
     device : str, default='auto'
         'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     random_state : int, RandomState or None, default=None
@@ -192,6 +201,9 @@ class BaseAutoEncoder(BaseDetector):
         check_int("patience", self.patience, 1)
         if self.gradient_clip is not None:
             check_float("gradient_clip", self.gradient_clip, 0.0, low_open=True)
+        for name in ("mixed_precision", "compile"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_int("verbose", self.verbose, 0)
         return resolve_device(self.device)
 
@@ -324,15 +336,19 @@ class BaseAutoEncoder(BaseDetector):
             self._prepare_fit(Xt, device_generator)
             module = self._build_module().to(device)
             epochs, batch_size = self._training_sizes(Xt.shape[0])
+            # The compiled wrapper shares the module's parameters; only the
+            # plain module is kept (and pickled).
+            forward = torch.compile(module) if self.compile else module
             self.history_ = train_module(
                 module, Xt,
-                row_loss_fn=lambda x: self._training_loss(module, x, device_generator),
+                row_loss_fn=lambda x: self._training_loss(forward, x, device_generator),
                 reduce_fn=self._reduce_loss,
                 epochs=epochs, batch_size=batch_size, lr=self.lr,
                 weight_decay=self.weight_decay,
                 validation_fraction=self.validation_fraction,
                 early_stopping=bool(self.early_stopping), patience=self.patience,
                 gradient_clip=self.gradient_clip, generator=cpu_generator,
+                autocast_dtype=torch.bfloat16 if self.mixed_precision else None,
                 verbose=self.verbose, desc=type(self).__name__,
             )
             with torch.no_grad():

@@ -114,19 +114,19 @@ def make_optimizer(params, lr, weight_decay):
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, foreach=True)
 
 
-def _mean_loss(row_loss_fn, reduce_fn, X, index, batch_size, device):
+def _mean_loss(batch_loss, X, index, batch_size, device):
     """Mean of the reduced loss over ``X[index]`` in eval mode, as a device scalar."""
     total = torch.zeros((), device=device)
     with torch.no_grad():
         for lo, hi in batch_bounds(len(index), batch_size):
             rows = X[index[lo:hi]].to(device, non_blocking=True)
-            total += reduce_fn(row_loss_fn(rows)) * (hi - lo)
+            total += batch_loss(rows) * (hi - lo)
     return total / len(index)
 
 
 def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
                  weight_decay, validation_fraction, early_stopping, patience,
-                 gradient_clip, generator, verbose=0, desc="fit"):
+                 gradient_clip, generator, autocast_dtype=None, verbose=0, desc="fit"):
     """Train ``module`` in place on the device tensor ``X``.
 
     Parameters
@@ -143,6 +143,9 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
         the loss that is minimised (a mean, or a trimmed mean).
     generator : torch.Generator
         CPU generator for the split and the shuffles.
+    autocast_dtype : torch.dtype or None
+        Run the forward pass and loss under ``torch.autocast`` with this
+        dtype (mixed precision); the reduced loss is taken in float32.
 
     Returns
     -------
@@ -161,6 +164,13 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
 
     history = {"loss": [], "val_loss": [], "best_epoch": 0, "n_epochs": 0}
 
+    def batch_loss(rows):
+        if autocast_dtype is None:
+            return reduce_fn(row_loss_fn(rows))
+        with torch.autocast(device.type, dtype=autocast_dtype):
+            row_losses = row_loss_fn(rows)
+        return reduce_fn(row_losses.float())
+
     # Small networks train faster on one CPU thread (see SINGLE_THREAD_FLOPS).
     with cpu_threads_for(module, batch_size, device), flat_parameters(module) as (flat, grad):
         flat.grad = grad
@@ -172,7 +182,7 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
             perm = train_index[torch.randperm(len(train_index), generator=generator).to(X.device)]
             total = torch.zeros((), device=device)
             for lo, hi in bounds:
-                loss = reduce_fn(row_loss_fn(X[perm[lo:hi]].to(device, non_blocking=True)))
+                loss = batch_loss(X[perm[lo:hi]].to(device, non_blocking=True))
                 grad.zero_()  # the parameters' .grad are views of it: keep, don't drop
                 loss.backward()
                 if gradient_clip is not None:
@@ -189,8 +199,7 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
             monitored = epoch_loss
             if val_index is not None:
                 module.eval()
-                monitored = _mean_loss(row_loss_fn, reduce_fn, X, val_index, batch_size,
-                                       device).item()
+                monitored = _mean_loss(batch_loss, X, val_index, batch_size, device).item()
                 history["val_loss"].append(monitored)
             history["n_epochs"] = epoch + 1
             if verbose:

@@ -162,6 +162,8 @@ BAD_PARAMS = [
     ({"epochs": 0}, ValueError, "epochs must be >= 1"),
     ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
     ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+    ({"compile": "yes"}, TypeError, "compile must be True or False"),
+    ({"mixed_precision": 1}, TypeError, "mixed_precision must be True or False"),
     ({"lr": 0.0}, ValueError, "lr must be a finite number"),
     ({"lr": -1e-3}, ValueError, "lr must be a finite number"),
     ({"lr": float("nan")}, ValueError, "lr must be a finite number"),

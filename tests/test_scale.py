@@ -1,5 +1,8 @@
 """Fast paths at scale: chunked and streamed code gives the same answers; Dask scoring."""
 
+import pickle
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -124,3 +127,29 @@ def test_flat_parameters_train_as_separate_tensors_would_and_give_storage_back()
     with pytest.raises(ValueError, match="no trainable parameters"):
         with flat_parameters(torch.nn.ReLU()):
             pass
+
+
+def test_mixed_precision_trains_under_bf16_autocast_and_scores_in_float32():
+    X = np.random.default_rng(2).normal(size=(400, 6))
+    full = pa.DenseAE(epochs=3, random_state=0).fit(X)
+    mixed = pa.DenseAE(epochs=3, random_state=0, mixed_precision=True).fit(X)
+    # bf16 products change the losses a little, not the training.
+    assert mixed.history_["loss"] != full.history_["loss"]
+    np.testing.assert_allclose(mixed.history_["loss"], full.history_["loss"], rtol=0.02)
+    scores = mixed.decision_function(X)
+    assert scores.dtype == np.float64 and np.isfinite(scores).all()
+    assert np.corrcoef(scores, full.decision_function(X))[0, 1] > 0.99
+    np.testing.assert_array_equal(mixed.decision_function(X), scores)  # float32 scoring repeats
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's own, on importing dynamo
+@pytest.mark.skipif(shutil.which("c++") is None and shutil.which("g++") is None,
+                    reason="torch.compile on a CPU needs a C++ compiler")
+def test_compiled_training_gives_the_eager_scores():
+    X = np.random.default_rng(3).normal(size=(300, 5))
+    eager = pa.DenseAE(epochs=2, random_state=0).fit(X)
+    compiled = pa.DenseAE(epochs=2, random_state=0, compile=True).fit(X)
+    np.testing.assert_allclose(compiled.decision_scores_, eager.decision_scores_,
+                               rtol=1e-4, atol=1e-6)
+    assert type(compiled.module_) is type(eager.module_)  # the plain network is kept
+    pickle.loads(pickle.dumps(compiled))

@@ -82,7 +82,8 @@ class AEPlus(BaseAutoEncoder):
                  activation="relu", contamination=0.1, preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, early_stopping=True, patience=10,
-                 gradient_clip=5.0, device="auto", random_state=None, verbose=0):
+                 gradient_clip=5.0, mixed_precision=False, compile=False,
+                 device="auto", random_state=None, verbose=0):
         self._store_init_arguments(locals())
 
     # -- parameters and sizes ---------------------------------------------------
