@@ -32,6 +32,8 @@ VARIANTS = {
     "- ensemble (n_estimators=1)": {"n_estimators": 1},
     "- trimmed loss (trim_fraction=0)": {"trim_fraction": 0.0},
     "- normalised errors": {"normalize_errors": False},
+    "- tail scores (tail_scores=False)": {"tail_scores": False},
+    "- marginal term (marginal=False)": {"marginal": False},
     "- clipped input (clip=None)": {"clip": None},
     "- narrow codes (code_size=8)": {"code_size": 8},
     "- training budget (epochs=100)": {"epochs": 100},

@@ -28,6 +28,8 @@ LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so a chunk holds about this many values: scoring
 # memory stays bounded however many rows X has.
 CHUNK_VALUES = 2 ** 20
+# Largest scaled value a scored row is given to the network (see _map_rows).
+SCORING_LIMIT = 1e15
 
 _DETECTORS = {}
 
@@ -280,8 +282,14 @@ class BaseAutoEncoder(BaseDetector):
                                    for chunk in chunks])
 
     def _map_rows(self, X, fn):
-        """Apply ``fn(module, tensor)`` to scaled chunks of ``X``."""
-        chunks = (chunk for _, _, chunk in self._scaled_chunks(X, self.device_))
+        """Apply ``fn(module, tensor)`` to scaled chunks of ``X`` (new rows, for scoring).
+
+        Scaled values are capped at ±SCORING_LIMIT: beyond about 1e19 a squared
+        error overflows float32 and the score would be infinite (a row 1e15
+        scales away from the training data is already as abnormal as it gets).
+        """
+        chunks = (chunk.clamp_(-SCORING_LIMIT, SCORING_LIMIT)
+                  for _, _, chunk in self._scaled_chunks(X, self.device_))
         return self._apply(fn, self.module_, chunks)
 
     # ------------------------------------------------------------------- fit

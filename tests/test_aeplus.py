@@ -1,4 +1,5 @@
-"""What AEPlus does beyond the other detectors: trimming, normalised errors, clipping, sizing."""
+"""What AEPlus does beyond the other detectors: trimming, normalised errors, tail scores,
+the marginal term, clipping, sizing."""
 
 import numpy as np
 import pytest
@@ -28,21 +29,54 @@ def test_trimmed_loss_ignores_the_worst_rows():
 def test_normalised_errors_weigh_every_feature_alike(data):
     noisy = data.copy()
     noisy[:, 0] = np.random.default_rng(1).standard_t(1.5, size=len(data))  # heavy tails
-    det = AEPlus(random_state=0).fit(noisy)
+    # (Without tail scores feature_scores are the normalised errors themselves.)
+    det = AEPlus(tail_scores=False, marginal=False, random_state=0).fit(noisy)
     per_feature = det.feature_scores(noisy).mean(axis=0)
     # Normalised by each feature's mean training error: about 1 everywhere.
     np.testing.assert_allclose(per_feature, 1.0, rtol=1e-3)
-    plain = AEPlus(normalize_errors=False, random_state=0).fit(noisy)
+    plain = AEPlus(normalize_errors=False, tail_scores=False, marginal=False,
+                   random_state=0).fit(noisy)
     raw = plain.feature_scores(noisy).mean(axis=0)
     assert raw[0] > 3 * np.median(raw[1:])
 
 
-def test_extreme_values_still_score_as_extreme(data):
-    det = AEPlus(clip=3.0, random_state=0).fit(data)
-    row = data[:1].copy()
-    row[0, 2] = 1e6
-    scores = det.decision_function(np.vstack([data, row]))
-    assert scores[-1] == scores.max() and scores[-1] > 100 * np.median(np.abs(scores))
+@pytest.mark.parametrize("tail_scores", [True, False])
+def test_extreme_values_still_score_as_extreme(data, tail_scores):
+    det = AEPlus(clip=3.0, tail_scores=tail_scores, random_state=0).fit(data)
+    rows = np.repeat(data[:1], 4, axis=0)
+    rows[:, 2] = [1e2, 1e3, 1e6, 1e30]
+    scores = det.decision_function(rows)
+    # Past the training range scores keep growing (no saturation), and stay finite.
+    assert np.all(np.diff(scores) > 0) and np.isfinite(scores).all()
+    assert det.predict(rows).all()
+    if not tail_scores:  # linear in the error: one extreme value dominates
+        assert scores[0] > det.decision_scores_.max()
+    else:  # logarithmic: one extreme value weighs like many moderate ones
+        assert scores[-1] > det.decision_scores_.max()
+
+
+@pytest.mark.parametrize("marginal", [True, False])
+def test_tail_scores_are_the_mean_rarity_of_each_feature(data, marginal):
+    det = AEPlus(marginal=marginal, random_state=0).fit(data)
+    d = data.shape[1]
+    columns = 2 * d if marginal else d
+    assert det.tail_knots_.shape == (columns, 256) and det.tail_scale_.shape == (columns,)
+    assert np.all(np.diff(det.tail_knots_, axis=1) >= 0)
+    scores = det.decision_function(data)
+    np.testing.assert_allclose(det.feature_scores(data).mean(axis=1), scores,
+                               rtol=1e-5, atol=1e-6)
+    # On the training rows each column is above its tail threshold (score
+    # -log 0.1) for about 10 % of the rows, and never negative.
+    per_column = det._map_rows(data, det._tail_values)
+    assert per_column.min() >= 0
+    assert 0.08 <= (per_column > -np.log(0.1) + 1e-6).mean() <= 0.12
+    np.testing.assert_array_equal(det.decision_scores_, det.decision_function(data))
+
+
+def test_marginal_term_without_tail_scores_is_one_more_member(data):
+    det = AEPlus(tail_scores=False, random_state=0).fit(data)
+    assert det.member_center_.shape == (det.n_estimators + 1,)
+    assert np.isfinite(det.decision_function(data)).all()
 
 
 def test_contaminated_training_rows_are_found(data):
@@ -93,6 +127,8 @@ def test_smallest_inputs():
     ({"feature_fraction": 0.0}, "feature_fraction must be"),
     ({"trim_fraction": 0.5}, "trim_fraction must be"),
     ({"clip": 0.0}, "clip must be"),
+    ({"tail_scores": "yes"}, "tail_scores must be one of"),
+    ({"marginal": None}, "marginal must be one of"),
     ({"code_size": 0}, "code_size must be >= 1"),
     ({"epochs": "many"}, "epochs must be an integer"),
 ])

@@ -226,6 +226,16 @@ def test_diverging_training_is_a_clear_error(make_detector):
         det.decision_function(X)
 
 
+def test_new_rows_with_huge_values_get_finite_top_scores(make_detector):
+    det = make_detector(random_state=0).fit(X)
+    rows = np.repeat(X[:1], 3, axis=0)
+    rows[1, 0], rows[2, 0] = 1e20, 1e30  # squared errors would overflow float32
+    scores = det.decision_function(rows)
+    assert np.isfinite(scores).all() and scores[1] > scores[0] and scores[2] >= scores[1]
+    assert det.predict(rows)[1:].all()
+    assert np.isfinite(det.predict_proba(rows)).all()
+
+
 def test_unscaled_huge_values_fail_clearly():
     with pytest.raises(pa.TrainingDivergedError, match="scale the input"):
         pa.DenseAE(preprocessing=None, epochs=2).fit(X * 1e30)

@@ -12,6 +12,16 @@ from ..nn import ACTIVATIONS, EnsembleAutoEncoder
 
 # Rows per chunk when fitting the normalisers after training.
 NORMALISER_CHUNK = 4096
+# Tail scores: quantile knots per column below the (1 - TAIL_SHARE) quantile,
+# an exponential tail above it; fitted on at most TAIL_VALUES values per fit.
+TAIL_KNOTS, TAIL_SHARE, TAIL_VALUES = 256, 0.1, 2 ** 24
+
+
+def _evenly_spaced(X, limit):
+    """At most ``limit`` rows of ``X``, evenly spaced (deterministic, no generator)."""
+    if X.shape[0] <= limit:
+        return X
+    return X[torch.linspace(0, X.shape[0] - 1, limit, device=X.device).long()]
 
 
 def _auto_or_int(name, value):
@@ -26,15 +36,28 @@ class AEPlus(BaseAutoEncoder):
 
     - **Ensemble** (``n_estimators``): small autoencoders trained side by side
       in one batched network, each from its own initialisation, each seeing
-      its own random subset of features (``feature_fraction``); their scores
-      are combined after standardising each member's scores on the training
-      rows, which lowers the variance from seed to seed.
+      its own random subset of features (``feature_fraction``); their
+      normalised errors are averaged, which lowers the variance from seed to
+      seed.
     - **Trimmed loss** (``trim_fraction``): in every batch each member ignores
       the rows it reconstructs worst, so anomalies in the training data are
       not learned as normal (as in robust collaborative autoencoders).
     - **Normalised errors** (``normalize_errors``): each feature's error is
       divided by its mean error on the training rows, so one noisy or
       heavy-tailed column cannot dominate the score.
+    - **Tail scores** (``tail_scores``): each feature's error (averaged over
+      the members) is scored by how rare it is among the training rows'
+      errors of that feature, −log of its tail probability: quantiles below
+      the 90th percentile, a heavy (log-growing) tail above it; the row's
+      score is the mean over features. A value far outside the training
+      range still raises the score without bound, but logarithmically, so a
+      row unusual in many features can outrank one extreme in a single
+      feature (as with ECOD). Off: members' mean normalised errors,
+      standardised by their median and IQR and averaged.
+    - **Marginal term** (``marginal``): each value's squared distance from
+      the feature's training median, scored the same way and weighing as
+      one more member (a member with an empty code): it finds rows that are
+      extreme along directions the networks reconstruct well.
     - **Clipped input** (``clip``): the network sees scaled values clipped to
       ±``clip``, so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
@@ -56,6 +79,10 @@ class AEPlus(BaseAutoEncoder):
         member's loss; 'auto' uses ``contamination`` (0.1 with a thresholder).
     normalize_errors : bool, default=True
         Divide each feature's error by its mean training error.
+    tail_scores : bool, default=True
+        Score each feature's error by its rarity on the training rows.
+    marginal : bool, default=True
+        Add the marginal term (distance from the training median).
     clip : float or None, default=5.0
         Clip the network's scaled input to ±clip.
     hidden_size, code_size : int or 'auto', default='auto'
@@ -78,8 +105,9 @@ class AEPlus(BaseAutoEncoder):
     _auto_batch_size = True
 
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
-                 normalize_errors=True, clip=5.0, hidden_size="auto", code_size="auto",
-                 activation="relu", contamination=0.1, preprocessing="robust", loss="mse",
+                 normalize_errors=True, tail_scores=True, marginal=True, clip=5.0,
+                 hidden_size="auto", code_size="auto", activation="relu", contamination=0.1,
+                 preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
@@ -93,6 +121,8 @@ class AEPlus(BaseAutoEncoder):
         if self.trim_fraction != "auto":
             check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
         check_choice("normalize_errors", self.normalize_errors, (True, False))
+        check_choice("tail_scores", self.tail_scores, (True, False))
+        check_choice("marginal", self.marginal, (True, False))
         if self.clip is not None:
             check_float("clip", self.clip, 0.0, low_open=True)
         _auto_or_int("hidden_size", self.hidden_size)
@@ -179,22 +209,94 @@ class AEPlus(BaseAutoEncoder):
             # A perfectly reconstructed (constant) feature must not divide by 0.
             floor = 1e-3 * mean.mean(dim=1, keepdim=True) + 1e-8
             self.error_scale_ = torch.maximum(mean, floor).cpu().numpy()
-        # Each member's scores are standardised by their median and IQR on the
-        # training rows, so every member weighs the same in the ensemble.
+        # The median of each scaled feature: the "reconstruction" of the
+        # marginal term (0 under robust scaling).
+        self.marginal_center_ = np.zeros(d, dtype=np.float32)
+        if self.marginal:
+            sample = _evenly_spaced(X, TAIL_VALUES // d)
+            self.marginal_center_ = sample.median(dim=0).values.cpu().numpy()
+        if self.tail_scores:
+            self._fit_tails(module, X, device)
+            return
+        # Each member's scores (and the marginal term's) are standardised by
+        # their median and IQR on the training rows, so each weighs the same.
         raw = torch.cat([self._raw_member_scores(module, chunk) for chunk in chunks],
-                        dim=1)  # (members, rows)
+                        dim=1)  # (members [+ 1], rows)
         q25, q50, q75 = torch.quantile(
             raw, torch.tensor([0.25, 0.5, 0.75], device=device, dtype=raw.dtype), dim=1)
         self.member_center_ = q50.cpu().numpy()
         self.member_scale_ = torch.clamp(q75 - q25, min=1e-12).cpu().numpy()
 
+    def _fit_tails(self, module, X, device):
+        """Each column's distribution on (a bounded subset of) the training rows.
+
+        Below its 90th percentile a column is described by quantile knots;
+        above it by an exponential tail (peaks over a threshold), which keeps
+        growing past the largest training value instead of saturating.
+        """
+        n_columns = X.shape[1] * (2 if self.marginal else 1)
+        rows = _evenly_spaced(X, max(TAIL_KNOTS, TAIL_VALUES // n_columns))
+        ordered = torch.cat([self._tail_columns(module, rows[lo:lo + NORMALISER_CHUNK].to(device))
+                             for lo in range(0, rows.shape[0], NORMALISER_CHUNK)])
+        ordered = ordered.sort(dim=0).values
+        n_rows = ordered.shape[0]
+        body = (torch.arange(TAIL_KNOTS, device=ordered.device) + 0.5) / TAIL_KNOTS
+        at = ((1 - TAIL_SHARE) * body * (n_rows - 1)).round().long()
+        threshold = ordered[min(n_rows - 1, round((1 - TAIL_SHARE) * (n_rows - 1)))]
+        excess = (ordered - threshold).clamp(min=0)
+        above = (ordered > threshold).sum(dim=0).clamp(min=1)
+        scale = excess.sum(dim=0) / above
+        # A column with nothing above its threshold still needs a finite slope.
+        floor = 1e-3 * scale.mean() + 1e-8
+        self.tail_knots_ = ordered[at].T.contiguous().cpu().numpy()  # (columns, knots)
+        self.tail_threshold_ = threshold.cpu().numpy()
+        self.tail_scale_ = torch.maximum(scale, floor).cpu().numpy()
+
     def _normalised_errors(self, module, x):
         scale = torch.as_tensor(self.error_scale_, device=x.device, dtype=x.dtype).unsqueeze(1)
         return self._member_errors(module, x) / scale
 
+    def _marginal_errors(self, x):
+        """Error of "reconstructing" every row by the training median: ``(rows, features)``."""
+        center = torch.as_tensor(self.marginal_center_, device=x.device, dtype=x.dtype)
+        return self._element_errors(x, center)
+
+    def _averaged_errors(self, module, x):
+        """Normalised errors averaged over the members that see each feature."""
+        seen = module.input_mask.sum(dim=0).clamp(min=1.0)  # (1, features)
+        return self._normalised_errors(module, x).sum(dim=0) / seen
+
+    def _tail_columns(self, module, x):
+        """The values scored by their rarity: ``(rows, features [× 2])``."""
+        columns = self._averaged_errors(module, x)
+        if self.marginal:
+            columns = torch.cat([columns, self._marginal_errors(x)], dim=1)
+        return columns
+
+    def _tail_values(self, module, x):
+        """−log of each column's tail probability on the training rows: ``(rows, columns)``."""
+        columns = self._tail_columns(module, x)
+        knots = torch.as_tensor(self.tail_knots_, device=x.device, dtype=columns.dtype)
+        threshold = torch.as_tensor(self.tail_threshold_, device=x.device, dtype=columns.dtype)
+        scale = torch.as_tensor(self.tail_scale_, device=x.device, dtype=columns.dtype)
+        values = columns.T.contiguous()  # (columns, rows)
+        # Ties count half below, half above (many columns have repeated values).
+        rank = (torch.searchsorted(knots, values, right=False)
+                + torch.searchsorted(knots, values, right=True)) / 2
+        body = -torch.log1p(-(1 - TAIL_SHARE) * rank / knots.shape[1]).T
+        tail = -math.log(TAIL_SHARE) + torch.log1p((columns - threshold).clamp(min=0) / scale)
+        # Capped so that sums stay finite in float32 for any finite input.
+        return torch.where(columns > threshold, tail, body).clamp(max=1e30)
+
     def _raw_member_scores(self, module, x):
-        """Mean normalised error of each member over its features: ``(members, rows)``."""
-        return self._normalised_errors(module, x).sum(dim=2) / module.input_mask.sum(dim=2)
+        """Mean normalised error of each member over its features: ``(members [+ 1], rows)``.
+
+        With ``marginal`` the last row is the marginal term's mean error.
+        """
+        scores = self._normalised_errors(module, x).sum(dim=2) / module.input_mask.sum(dim=2)
+        if self.marginal:
+            scores = torch.cat([scores, self._marginal_errors(x).mean(dim=1, keepdim=True).T])
+        return scores
 
     def _member_scores(self, module, x):
         center = torch.as_tensor(self.member_center_, device=x.device, dtype=x.dtype)
@@ -202,12 +304,20 @@ class AEPlus(BaseAutoEncoder):
         return (self._raw_member_scores(module, x) - center.unsqueeze(1)) / scale.unsqueeze(1)
 
     def _row_scores(self, module, x):
+        if self.tail_scores:
+            return self._feature_errors(module, x).mean(dim=1)
         return self._member_scores(module, x).mean(dim=0)
 
     def _feature_errors(self, module, x):
-        # Averaged over the members that see each feature.
-        seen = module.input_mask.sum(dim=0).clamp(min=1.0)  # (1, features)
-        return self._normalised_errors(module, x).sum(dim=0) / seen
+        if not self.tail_scores:
+            return self._averaged_errors(module, x)
+        values = self._tail_values(module, x)
+        if not self.marginal:
+            return values
+        # A feature's score: its error's rarity, and its value's weighing as
+        # one more member of the ensemble (a member with an empty code).
+        d, weight = x.shape[1], 1.0 / (self.n_estimators + 1)
+        return (1 - weight) * values[:, :d] + weight * values[:, d:]
 
     def _reconstruct(self, module, x):
         mask = module.input_mask
