@@ -54,11 +54,13 @@ def main(argv=None):
 
     detector = AEPlus(contamination=0.1, random_state=0, **extra).fit(X_train)
     scores = detector.decision_function(X_test)
-    errors = detector.feature_scores(X_test)
+    # AEPlus's feature scores are rarities: -log of how often a training row's
+    # error (and value) in that feature is as large; 4.6 is about 1 in 100.
+    rarity = detector.feature_scores(X_test)
     print("\nTop anomalies and the features that made them abnormal:")
     for row in np.argsort(scores)[::-1][:3]:
-        top = np.argsort(errors[row])[::-1][:3]
-        features = ", ".join(f"feature {j} ({errors[row, j]:.1f}x usual error)" for j in top)
+        top = np.argsort(rarity[row])[::-1][:3]
+        features = ", ".join(f"feature {j} (rarity {rarity[row, j]:.1f})" for j in top)
         print(f"- test row {row} (label {y_test[row]}, score {scores[row]:.2f}): {features}")
     fig, _ = plotting.plot_feature_errors(detector, X_test[np.argmax(scores)])
     fig.savefig(out / "feature_errors.png", dpi=110)

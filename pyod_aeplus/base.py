@@ -74,10 +74,11 @@ class BaseAutoEncoder(BaseDetector):
     mixed_precision : bool, default=False
         Train under bfloat16 autocast (matrix products in bf16, the loss in
         float32). Meant for GPUs with bf16 units; scoring stays in float32, so
-        scores remain deterministic. On a CPU it is usually slower.
+        scores remain deterministic. On a CPU it is usually slower (the
+        64-32 network at batch 32: 1.05 vs 0.64 ms per step).
     compile : bool, default=False
         Train through ``torch.compile`` of the network (needs a C++ compiler
-        on a CPU). Compiling costs seconds up front; it pays off for long
+        on a CPU). Compiling costs seconds up front; it is meant for long
         trainings on a GPU. For the 64-32 network at batch 32 on a CPU it did
         not help (0.76 vs 0.67 ms per step). Scoring runs the plain network.
     device : str, default='auto'
@@ -414,7 +415,9 @@ class BaseAutoEncoder(BaseDetector):
         Returns
         -------
         errors : ndarray of shape (n_samples, n_features)
-            Reconstruction error of every value, in scaled units.
+            Reconstruction error of every value, in scaled units; for AEPlus
+            (``tail_scores=True``) the rarity of each feature's error and
+            value on the training rows (−log tail probability).
         """
         check_is_fitted(self, "module_")
         X = self._validate(X, reset=False)

@@ -166,7 +166,7 @@ def plot_feature_errors(detector, row, feature_names=None, top=15, ax=None):
     order = np.argsort(errors)[::-1][:top]
     fig, ax = _axes(ax, figsize=(6, 0.3 * len(order) + 1.5))
     ax.barh([names[i] for i in order][::-1], errors[order][::-1])
-    ax.set_xlabel("reconstruction error")
+    ax.set_xlabel("feature score (reconstruction error; AEPlus: rarity)")
     ax.set_title("What made this row abnormal")
     fig.tight_layout()
     return fig, ax
