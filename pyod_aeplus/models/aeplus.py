@@ -231,8 +231,12 @@ class AEPlus(BaseAutoEncoder):
         """Each column's distribution on (a bounded subset of) the training rows.
 
         Below its 90th percentile a column is described by quantile knots;
-        above it by an exponential tail (peaks over a threshold), which keeps
-        growing past the largest training value instead of saturating.
+        above it by a heavy tail (peaks over a threshold): −log p grows with
+        the log of the excess over the threshold, in units of the mean excess,
+        so it keeps growing past the largest training value instead of
+        saturating, but slowly. (An exponential tail, −log p linear in the
+        excess, lets one extreme feature dominate again: dev-set ROC-AUC
+        0.7485 / AP 0.420 against 0.7507 / 0.427.)
         """
         n_columns = X.shape[1] * (2 if self.marginal else 1)
         rows = _evenly_spaced(X, max(TAIL_KNOTS, TAIL_VALUES // n_columns))
