@@ -13,7 +13,7 @@ from ..nn import ACTIVATIONS, EnsembleAutoEncoder
 # Rows per chunk when fitting the normalisers after training.
 NORMALISER_CHUNK = 4096
 # Tail scores: quantile knots per column below the (1 - TAIL_SHARE) quantile,
-# an exponential tail above it; fitted on at most TAIL_VALUES values per fit.
+# a heavy (log-growing) tail above it; fitted on at most TAIL_VALUES values.
 TAIL_KNOTS, TAIL_SHARE, TAIL_VALUES = 256, 0.1, 2 ** 24
 
 
