@@ -17,6 +17,16 @@ NORMALISER_CHUNK = 4096
 TAIL_KNOTS, TAIL_SHARE, TAIL_VALUES = 256, 0.1, 2 ** 24
 
 
+def _device_chunks(X, device):
+    """Chunks of ``X`` on ``device``, one at a time.
+
+    ``X`` may live in host memory (streamed training, data larger than the
+    device): only one chunk is on the device at once.
+    """
+    for lo in range(0, X.shape[0], NORMALISER_CHUNK):
+        yield X[lo:lo + NORMALISER_CHUNK].to(device, non_blocking=True)
+
+
 def _evenly_spaced(X, limit):
     """At most ``limit`` rows of ``X``, evenly spaced (deterministic, no generator)."""
     if X.shape[0] <= limit:
@@ -199,12 +209,10 @@ class AEPlus(BaseAutoEncoder):
     def _after_training(self, module, X):
         n_members, d = self.feature_masks_.shape
         device = next(module.parameters()).device
-        # X may be in host memory (streamed training): chunks go to the device.
-        chunks = [X[lo:lo + NORMALISER_CHUNK].to(device)
-                  for lo in range(0, X.shape[0], NORMALISER_CHUNK)]
         self.error_scale_ = np.ones((n_members, d), dtype=np.float32)
         if self.normalize_errors:
-            total = sum(self._member_errors(module, chunk).sum(dim=1) for chunk in chunks)
+            total = sum(self._member_errors(module, chunk).sum(dim=1)
+                        for chunk in _device_chunks(X, device))
             mean = total / X.shape[0]  # (members, features)
             # A perfectly reconstructed (constant) feature must not divide by 0.
             floor = 1e-3 * mean.mean(dim=1, keepdim=True) + 1e-8
@@ -220,8 +228,8 @@ class AEPlus(BaseAutoEncoder):
             return
         # Each member's scores (and the marginal term's) are standardised by
         # their median and IQR on the training rows, so each weighs the same.
-        raw = torch.cat([self._raw_member_scores(module, chunk) for chunk in chunks],
-                        dim=1)  # (members [+ 1], rows)
+        raw = torch.cat([self._raw_member_scores(module, chunk)
+                         for chunk in _device_chunks(X, device)], dim=1)  # (members [+ 1], rows)
         q25, q50, q75 = torch.quantile(
             raw, torch.tensor([0.25, 0.5, 0.75], device=device, dtype=raw.dtype), dim=1)
         self.member_center_ = q50.cpu().numpy()
@@ -241,8 +249,8 @@ class AEPlus(BaseAutoEncoder):
         """
         n_columns = X.shape[1] * (2 if self.marginal else 1)
         rows = _evenly_spaced(X, max(TAIL_KNOTS, TAIL_VALUES // n_columns))
-        ordered = torch.cat([self._tail_columns(module, rows[lo:lo + NORMALISER_CHUNK].to(device))
-                             for lo in range(0, rows.shape[0], NORMALISER_CHUNK)])
+        ordered = torch.cat([self._tail_columns(module, chunk)
+                             for chunk in _device_chunks(rows, device)])
         ordered = ordered.sort(dim=0).values
         n_rows = ordered.shape[0]
         body = (torch.arange(TAIL_KNOTS, device=ordered.device) + 0.5) / TAIL_KNOTS
