@@ -8,6 +8,8 @@ parameters), ``_build_module`` (its network) and, where it differs from a
 plain reconstruction error, its training loss and its score.
 """
 
+import functools
+
 import numpy as np
 import torch
 from pyod.models.base import BaseDetector
@@ -21,6 +23,7 @@ from ._validation import (
     check_int,
     resolve_device,
 )
+from .nn import reconstruction_step, relu_blocks
 from .training import auto_epochs, train_module
 
 PREPROCESSING = ("standard", "minmax", "robust", None)
@@ -182,6 +185,24 @@ class BaseAutoEncoder(BaseDetector):
     def _reduce_loss(self, row_losses):
         """How a batch's row losses become the minimised loss."""
         return row_losses.mean()
+
+    def _fused_step(self, module, device):
+        """A hand-differentiated training step (:func:`~pyod_aeplus.nn.reconstruction_step`)
+        where it computes exactly this detector's training loss, else None.
+
+        It needs the engine's own loss (not a detector's variant of it), an
+        :class:`~pyod_aeplus.nn.MLPAutoEncoder` with ReLU activations, and a
+        CPU, where autograd's per-operation overhead dominates small networks
+        (on a GPU the kernels' time does; that path stays with autograd).
+        """
+        own_loss = (type(self)._training_loss is BaseAutoEncoder._training_loss
+                    and type(self)._reduce_loss is BaseAutoEncoder._reduce_loss)
+        if not own_loss or self.compile or self.mixed_precision or device.type != "cpu":
+            return None
+        blocks = relu_blocks(module)
+        if blocks is None:
+            return None
+        return functools.partial(reconstruction_step, blocks, loss=self.loss)
 
     def _as_rows(self, X):
         """Turn ``X`` into 2-D rows before validation (ConvAE flattens images here)."""
@@ -358,6 +379,7 @@ class BaseAutoEncoder(BaseDetector):
                 early_stopping=bool(self.early_stopping), patience=self.patience,
                 gradient_clip=self.gradient_clip, generator=cpu_generator,
                 autocast_dtype=torch.bfloat16 if self.mixed_precision else None,
+                fused_step=self._fused_step(module, device),
                 verbose=self.verbose, desc=type(self).__name__,
             )
             with torch.no_grad():

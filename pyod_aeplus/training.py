@@ -97,21 +97,60 @@ def flat_parameters(module):
         p.grad = flat_grad[offset:offset + n].view_as(p)
         offset += n
     try:
-        yield torch.nn.Parameter(flat), flat_grad
+        yield flat, flat_grad
     finally:
         for p in params:
             p.data = p.data.clone()
             p.grad = None
 
 
-def make_optimizer(params, lr, weight_decay):
-    """AdamW over ``params``, fused into one kernel where the device has it
-    (half the step time on a CPU)."""
-    params = list(params)
-    try:
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # a device or dtype without fused AdamW
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, foreach=True)
+class FlatAdamW:
+    """AdamW (Loshchilov & Hutter) on one flat parameter tensor, in six tensor operations.
+
+    The same update as ``torch.optim.AdamW`` with its defaults (no amsgrad),
+    without its per-step Python work: on a CPU at batch 32 ``Optimizer.step``
+    spent about 50 µs in Python around an 8 µs fused kernel, more than this
+    whole update takes.
+
+    Parameters
+    ----------
+    params, grad : torch.Tensor
+        The flat parameters (updated in place) and their flat gradient.
+    lr, weight_decay : float
+    betas : (float, float), default=(0.9, 0.999)
+    eps : float, default=1e-8
+    """
+
+    def __init__(self, params, grad, lr, weight_decay, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.grad = params, grad
+        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
+        self.exp_avg = torch.zeros_like(params)
+        self.exp_avg_sq = torch.zeros_like(params)
+        self._denom = torch.empty_like(params)
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self):
+        self.steps += 1
+        beta1, beta2 = self.betas
+        if self.weight_decay:
+            self.params.mul_(1 - self.lr * self.weight_decay)
+        self.exp_avg.lerp_(self.grad, 1 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(self.grad, self.grad, value=1 - beta2)
+        # Bias corrections are Python floats: nothing is read back from the device.
+        correction1, correction2 = 1 - beta1 ** self.steps, 1 - beta2 ** self.steps
+        torch.sqrt(self.exp_avg_sq, out=self._denom).div_(math.sqrt(correction2)).add_(self.eps)
+        self.params.addcdiv_(self.exp_avg, self._denom, value=-self.lr / correction1)
+
+
+def clip_grad_norm_(grad, max_norm):
+    """Scale the flat gradient ``grad`` in place so its norm is at most ``max_norm``.
+
+    As ``torch.nn.utils.clip_grad_norm_`` for one tensor, in three operations
+    and with no host synchronisation.
+    """
+    norm = torch.linalg.vector_norm(grad)
+    grad.mul_((max_norm / (norm + 1e-6)).clamp_(max=1.0))
 
 
 def _mean_loss(batch_loss, X, index, batch_size, device):
@@ -126,7 +165,8 @@ def _mean_loss(batch_loss, X, index, batch_size, device):
 
 def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
                  weight_decay, validation_fraction, early_stopping, patience,
-                 gradient_clip, generator, autocast_dtype=None, verbose=0, desc="fit"):
+                 gradient_clip, generator, autocast_dtype=None, fused_step=None, verbose=0,
+                 desc="fit"):
     """Train ``module`` in place on the device tensor ``X``.
 
     Parameters
@@ -146,6 +186,11 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
     autocast_dtype : torch.dtype or None
         Run the forward pass and loss under ``torch.autocast`` with this
         dtype (mixed precision); the reduced loss is taken in float32.
+    fused_step : callable or None
+        ``fused_step(batch) -> loss``: computes the training loss and *writes*
+        the parameters' gradients itself (by hand, without autograd), in
+        place of ``reduce_fn(row_loss_fn(batch))`` and ``backward``. It must
+        compute the same loss; validation still uses ``row_loss_fn``.
 
     Returns
     -------
@@ -173,8 +218,7 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
 
     # Small networks train faster on one CPU thread (see SINGLE_THREAD_FLOPS).
     with cpu_threads_for(module, batch_size, device), flat_parameters(module) as (flat, grad):
-        flat.grad = grad
-        optimizer = make_optimizer([flat], lr, weight_decay)
+        optimizer = FlatAdamW(flat, grad, lr, weight_decay)
         best_loss, best_state, stale = math.inf, None, 0
         progress = tqdm(range(epochs), desc=desc, disable=not verbose, leave=False)
         for epoch in progress:
@@ -182,11 +226,16 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
             perm = train_index[torch.randperm(len(train_index), generator=generator).to(X.device)]
             total = torch.zeros((), device=device)
             for lo, hi in bounds:
-                loss = batch_loss(X[perm[lo:hi]].to(device, non_blocking=True))
-                grad.zero_()  # the parameters' .grad are views of it: keep, don't drop
-                loss.backward()
+                # index_select: half the cost of X[index] for a small batch on a CPU.
+                rows = X.index_select(0, perm[lo:hi]).to(device, non_blocking=True)
+                if fused_step is None:
+                    loss = batch_loss(rows)
+                    grad.zero_()  # the parameters' .grad are views of it: keep, don't drop
+                    loss.backward()
+                else:
+                    loss = fused_step(rows)
                 if gradient_clip is not None:
-                    torch.nn.utils.clip_grad_norm_(flat, gradient_clip)
+                    clip_grad_norm_(grad, gradient_clip)
                 optimizer.step()
                 total += loss.detach() * (hi - lo)
             epoch_loss = (total / len(train_index)).item()  # the epoch's one host sync

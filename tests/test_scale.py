@@ -1,5 +1,6 @@
 """Fast paths at scale: chunked and streamed code gives the same answers; Dask scoring."""
 
+import functools
 import pickle
 import shutil
 
@@ -94,7 +95,7 @@ def test_training_leaves_the_thread_count_as_it_was(monkeypatch):
 
 
 def test_flat_parameters_train_as_separate_tensors_would_and_give_storage_back():
-    from pyod_aeplus.training import flat_parameters, make_optimizer
+    from pyod_aeplus.training import FlatAdamW, clip_grad_norm_, flat_parameters
 
     torch.manual_seed(0)
     # (No bias before a batch norm here: its gradient is rounding noise, which
@@ -103,8 +104,8 @@ def test_flat_parameters_train_as_separate_tensors_would_and_give_storage_back()
     twin = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 4))
     twin.load_state_dict(net.state_dict())
     x = torch.randn(16, 4)
-    # Reference: the optimiser over the separate parameter tensors.
-    reference = make_optimizer(twin.parameters(), 1e-2, 1e-3)
+    # Reference: torch's AdamW and clipping over the separate parameter tensors.
+    reference = torch.optim.AdamW(twin.parameters(), lr=1e-2, weight_decay=1e-3)
     for _ in range(5):
         reference.zero_grad()
         ((twin(x) - x) ** 2).mean().backward()
@@ -112,12 +113,11 @@ def test_flat_parameters_train_as_separate_tensors_would_and_give_storage_back()
         reference.step()
     with flat_parameters(net) as (flat, grad):
         assert flat.numel() == sum(p.numel() for p in net.parameters())
-        flat.grad = grad
-        optimizer = make_optimizer([flat], 1e-2, 1e-3)
+        optimizer = FlatAdamW(flat, grad, 1e-2, 1e-3)
         for _ in range(5):
             grad.zero_()
             ((net(x) - x) ** 2).mean().backward()
-            torch.nn.utils.clip_grad_norm_(flat, 0.1)
+            clip_grad_norm_(grad, 0.1)
             optimizer.step()
         assert grad.abs().sum() > 0  # the gradients landed in the flat buffer
     for p, q in zip(net.parameters(), twin.parameters()):
@@ -153,3 +153,95 @@ def test_compiled_training_gives_the_eager_scores():
                                rtol=1e-4, atol=1e-6)
     assert type(compiled.module_) is type(eager.module_)  # the plain network is kept
     pickle.loads(pickle.dumps(compiled))
+
+
+def _relu_mlp(seed, dropout=0.2):
+    from pyod_aeplus.nn import MLPAutoEncoder
+
+    torch.manual_seed(seed)
+    return MLPAutoEncoder(7, (16, 5), "relu", dropout=dropout, batch_norm=True)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_hand_written_step_trains_as_autograd_does(loss):
+    from pyod_aeplus.nn import reconstruction_step, relu_blocks
+    from pyod_aeplus.training import train_module
+
+    X = torch.randn(200, 7, generator=torch.Generator().manual_seed(0)) * 2 + 1
+    nets, calls = [], [0]
+    for fused in (False, True):
+        net = _relu_mlp(0)
+        step = functools.partial(reconstruction_step, relu_blocks(net), loss=loss)
+
+        def counted(rows, step=step):
+            calls[0] += 1
+            return step(rows)
+        def row_loss(x, net=net):
+            diff = net(x)[0] - x
+            return (diff.square() if loss == "mse" else diff.abs()).mean(dim=1)
+        torch.manual_seed(1)  # the dropout masks
+        train_module(net, X, row_loss_fn=row_loss, reduce_fn=torch.mean, epochs=3,
+                     batch_size=32, lr=1e-2, weight_decay=1e-4, validation_fraction=0.0,
+                     early_stopping=False, patience=1, gradient_clip=1.0,
+                     generator=torch.Generator().manual_seed(2),
+                     fused_step=counted if fused else None)
+        nets.append(net)
+    assert calls == [3 * 7]  # every step of 3 epochs of 7 batches went through it
+    reference, fused = nets
+    # A linear layer's bias before a batch norm has a gradient of zero plus
+    # rounding, which Adam's normalisation turns into steps of size lr in
+    # either direction; batch norm cancels the bias in training and its
+    # running mean absorbs it in eval (with a lag). So those two differ, and
+    # the training-mode outputs (same dropout masks) do not.
+    noise = {"encoder.0.0.bias", "encoder.0.1.running_mean", "encoder.1.0.bias",
+             "encoder.1.1.running_mean", "decoder.0.0.bias", "decoder.0.1.running_mean"}
+    checked = 0
+    for (name, a), b in zip(reference.state_dict().items(), fused.state_dict().values()):
+        if name not in noise:
+            # Same arithmetic, possibly summed in another order: rounding only.
+            torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5, msg=name)
+            checked += 1
+    assert checked == len(reference.state_dict()) - len(noise)
+    outputs = []
+    for net in (reference, fused):
+        torch.manual_seed(3)
+        with torch.no_grad():
+            outputs.append(net.train()(X)[0])
+    torch.testing.assert_close(outputs[1], outputs[0], rtol=1e-4, atol=1e-5)
+    assert not torch.equal(reference.state_dict()["encoder.0.0.weight"],
+                           _relu_mlp(0).state_dict()["encoder.0.0.weight"])  # it trained
+
+
+def test_hand_written_step_is_used_only_where_it_computes_the_same_loss():
+    from pyod_aeplus.nn import MLPAutoEncoder, relu_blocks
+
+    assert relu_blocks(_relu_mlp(0)) is not None
+    assert relu_blocks(MLPAutoEncoder(7, (16, 5), "tanh")) is None
+    assert relu_blocks(torch.nn.Linear(3, 3)) is None
+    X = np.random.default_rng(0).normal(size=(64, 5))
+    cpu = torch.device("cpu")
+
+    def step(det):
+        det.n_features_in_ = X.shape[1]
+        return det._fused_step(det._build_module(), cpu)
+
+    assert step(pa.DeepAE(batch_norm=True, dropout=0.2)) is not None
+    assert step(pa.DenseAE()) is not None
+    assert step(pa.DenseAE(activation="tanh")) is None
+    assert step(pa.DeepAE(mixed_precision=True)) is None
+    assert step(pa.SparseAE()) is None  # its loss adds the activity penalty
+    assert step(pa.DenoisingAE()) is None  # it corrupts the input first
+    assert pa.DeepAE()._fused_step(_relu_mlp(0), torch.device("meta")) is None  # CPU only
+
+
+def test_dropout_keeps_the_expected_share_and_scales_it():
+    from pyod_aeplus.nn import Dropout
+
+    layer = Dropout(0.25)
+    torch.manual_seed(0)
+    out = layer(torch.ones(400, 500))
+    assert out.unique().tolist() == [0.0, pytest.approx(4.0 / 3.0)]
+    assert (out > 0).float().mean().item() == pytest.approx(0.75, abs=0.005)
+    x = torch.randn(3, 4)
+    assert layer.eval()(x) is x
+    assert Dropout(0.0).train()(x) is x

@@ -7,8 +7,8 @@ scaling, thresholds or training.
 
 from .conv import ConvAutoEncoder
 from .ensemble import BatchedLinear, EnsembleAutoEncoder
-from .layers import ACTIVATIONS, make_activation
-from .mlp import MLPAutoEncoder, mlp_stack
+from .layers import ACTIVATIONS, Dropout, make_activation
+from .mlp import MLPAutoEncoder, mlp_stack, reconstruction_step, relu_blocks
 from .vae import GaussianVAE
 
 __all__ = [
@@ -16,8 +16,11 @@ __all__ = [
     "BatchedLinear",
     "EnsembleAutoEncoder",
     "ConvAutoEncoder",
+    "Dropout",
     "GaussianVAE",
     "MLPAutoEncoder",
     "make_activation",
     "mlp_stack",
+    "reconstruction_step",
+    "relu_blocks",
 ]
