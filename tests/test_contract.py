@@ -73,8 +73,14 @@ def test_pyod_contract(make_detector, small_data):
 def test_outliers_score_higher(make_detector, small_data):
     X, X_test = small_data
     det = make_detector(epochs=20).fit(X)
+    # The test outliers lie opposite the training contamination (at -6, not
+    # +6): a network with spare capacity may learn a tight 5 % cluster as
+    # normal (DeepAE did on about half of the seeds), which is what AEPlus's
+    # trimmed loss is for and is tested there.
+    X_test = X_test.copy()
+    X_test[:5] -= 12.0
     scores = det.decision_function(X_test)
-    assert scores[:5].min() > np.median(scores[5:])
+    assert scores[:5].min() > 2 * np.median(scores[5:])
 
 
 def test_input_is_not_modified(make_detector, small_data):
