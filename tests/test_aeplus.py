@@ -1,5 +1,5 @@
 """What AEPlus does beyond the other detectors: trimming, normalised errors, tail scores,
-the marginal term, clipping, sizing."""
+the marginal and principal-component terms, clipping, sizing."""
 
 import numpy as np
 import pytest
@@ -55,11 +55,11 @@ def test_extreme_values_still_score_as_extreme(data, tail_scores):
         assert scores[-1] > det.decision_scores_.max()
 
 
-@pytest.mark.parametrize("marginal", [True, False])
-def test_tail_scores_are_the_mean_rarity_of_each_feature(data, marginal):
-    det = AEPlus(marginal=marginal, random_state=0).fit(data)
+@pytest.mark.parametrize("marginal,pca_weight", [(True, 0.3), (False, 0.3), (True, 0.0)])
+def test_tail_scores_are_the_mean_rarity_of_each_feature(data, marginal, pca_weight):
+    det = AEPlus(marginal=marginal, pca_weight=pca_weight, random_state=0).fit(data)
     d = data.shape[1]
-    columns = 2 * d if marginal else d
+    columns = (2 * d if marginal else d) + (det.pca_whitening_.shape[1] if pca_weight else 0)
     assert det.tail_knots_.shape == (columns, 256) and det.tail_scale_.shape == (columns,)
     assert np.all(np.diff(det.tail_knots_, axis=1) >= 0)
     scores = det.decision_function(data)
@@ -73,10 +73,34 @@ def test_tail_scores_are_the_mean_rarity_of_each_feature(data, marginal):
     np.testing.assert_array_equal(det.decision_scores_, det.decision_function(data))
 
 
-def test_marginal_term_without_tail_scores_is_one_more_member(data):
+def test_marginal_and_pca_terms_without_tail_scores_are_more_members(data):
     det = AEPlus(tail_scores=False, random_state=0).fit(data)
-    assert det.member_center_.shape == (det.n_estimators + 1,)
+    assert det.member_center_.shape == (det.n_estimators + 2,)
     assert np.isfinite(det.decision_function(data)).all()
+    assert AEPlus(tail_scores=False, pca_weight=0.0).fit(data).member_center_.shape == (9,)
+
+
+def test_pca_term_whitens_the_typical_rows_and_finds_broken_correlations():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1000, 1))
+    X = np.hstack([x, x + 0.05 * rng.normal(size=(1000, 1)), rng.normal(size=(1000, 1))])
+    det = AEPlus(n_estimators=2, pca_weight=0.5, contamination=0.05, random_state=0).fit(X)
+    # The fitted axes: unit variance and uncorrelated on the typical rows.
+    scaled = (X - det.center_) / det.scale_
+    z = (np.clip(scaled, -5, 5) - det.pca_center_) @ det.pca_whitening_
+    typical = (np.clip(scaled, -5, 5) ** 2).sum(axis=1) <= np.quantile(
+        (np.clip(scaled, -5, 5) ** 2).sum(axis=1), 0.95)
+    np.testing.assert_allclose(np.cov(z[typical].T, bias=True), np.eye(3), atol=1e-3)
+    np.testing.assert_allclose(det.pca_loadings_.sum(axis=0), 1.0, rtol=1e-5)
+    # Both rows are ordinary feature by feature; the second breaks x1 ≈ x0.
+    rows = np.array([[1.0, 1.0, 0.0], [1.0, -1.0, 0.0]])
+    with_pca = det.decision_function(rows)
+    assert with_pca[1] > np.quantile(det.decision_scores_, 0.99) > with_pca[0]
+    # The networks train the same without the term, so the term's own part
+    # is what is left: the broken correlation is rare along the minor axis.
+    without = AEPlus(n_estimators=2, pca_weight=0.0, contamination=0.05, random_state=0).fit(X)
+    pca_part = (det.feature_scores(rows) - 0.5 * without.feature_scores(rows)) / 0.5
+    assert pca_part[1].mean() > 5 * pca_part[0].mean()
 
 
 def test_contaminated_training_rows_are_found(data):
@@ -129,6 +153,8 @@ def test_smallest_inputs():
     ({"clip": 0.0}, "clip must be"),
     ({"tail_scores": "yes"}, "tail_scores must be one of"),
     ({"marginal": None}, "marginal must be one of"),
+    ({"pca_weight": 1.0}, "pca_weight must be"),
+    ({"pca_weight": -0.1}, "pca_weight must be"),
     ({"code_size": 0}, "code_size must be >= 1"),
     ({"epochs": "many"}, "epochs must be an integer"),
 ])

@@ -15,6 +15,8 @@ NORMALISER_CHUNK = 4096
 # Tail scores: quantile knots per column below the (1 - TAIL_SHARE) quantile,
 # a heavy (log-growing) tail above it; fitted on at most TAIL_VALUES values.
 TAIL_KNOTS, TAIL_SHARE, TAIL_VALUES = 256, 0.1, 2 ** 24
+# The principal-component term is fitted on at most this many rows.
+PCA_ROWS = 20_000
 
 
 def _device_chunks(X, device):
@@ -68,6 +70,15 @@ class AEPlus(BaseAutoEncoder):
       the feature's training median, scored the same way and weighing as
       one more member (a member with an empty code): it finds rows that are
       extreme along directions the networks reconstruct well.
+    - **Principal-component term** (``pca_weight``): each row's squared
+      coordinates on the principal axes of the typical training rows (those
+      within the ``1 - trim`` quantile of distance from the centre), each
+      divided by its axis's variance (a Mahalanobis distance, axis by axis),
+      scored by rarity the same way and shared out to the features by the
+      squared loadings. It finds rows that break the correlations between
+      features, which the members' narrow codes cannot model on data with
+      many independent directions (``make_classification``: ROC-AUC 0.51
+      without it).
     - **Clipped input** (``clip``): the network sees scaled values clipped to
       ±``clip``, so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
@@ -93,6 +104,9 @@ class AEPlus(BaseAutoEncoder):
         Score each feature's error by its rarity on the training rows.
     marginal : bool, default=True
         Add the marginal term (distance from the training median).
+    pca_weight : float in [0, 1), default=0.3
+        Share of each feature's score that comes from the principal-component
+        term (0: off); the rest is the ensemble's (networks and marginal term).
     clip : float or None, default=5.0
         Clip the network's scaled input to ±clip.
     hidden_size, code_size : int or 'auto', default='auto'
@@ -115,7 +129,8 @@ class AEPlus(BaseAutoEncoder):
     _auto_batch_size = True
 
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
-                 normalize_errors=True, tail_scores=True, marginal=True, clip=5.0,
+                 normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.3,
+                 clip=5.0,
                  hidden_size="auto", code_size="auto", activation="relu", contamination=0.1,
                  preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
@@ -133,6 +148,7 @@ class AEPlus(BaseAutoEncoder):
         check_choice("normalize_errors", self.normalize_errors, (True, False))
         check_choice("tail_scores", self.tail_scores, (True, False))
         check_choice("marginal", self.marginal, (True, False))
+        check_float("pca_weight", self.pca_weight, 0.0, 1.0, high_open=True)
         if self.clip is not None:
             check_float("clip", self.clip, 0.0, low_open=True)
         _auto_or_int("hidden_size", self.hidden_size)
@@ -223,6 +239,8 @@ class AEPlus(BaseAutoEncoder):
         if self.marginal:
             sample = _evenly_spaced(X, TAIL_VALUES // d)
             self.marginal_center_ = sample.median(dim=0).values.cpu().numpy()
+        if self.pca_weight > 0:
+            self._fit_pca(X)
         if self.tail_scores:
             self._fit_tails(module, X, device)
             return
@@ -234,6 +252,38 @@ class AEPlus(BaseAutoEncoder):
             raw, torch.tensor([0.25, 0.5, 0.75], device=device, dtype=raw.dtype), dim=1)
         self.member_center_ = q50.cpu().numpy()
         self.member_scale_ = torch.clamp(q75 - q25, min=1e-12).cpu().numpy()
+
+    def _fit_pca(self, X):
+        """Principal axes of the typical training rows, scaled to unit variance."""
+        x = self._clipped(_evenly_spaced(X, PCA_ROWS)).double()
+        # Rows far from the centre (anomalies in the training data, at the
+        # expected contamination) would tilt the axes towards themselves.
+        distance = x.square().sum(dim=1)
+        typical = distance <= torch.quantile(distance, 1 - self._trim())
+        if int(typical.sum()) >= 2:
+            x = x[typical]
+        center = x.mean(dim=0)
+        variances, axes = torch.linalg.eigh((x - center).T @ (x - center) / x.shape[0])
+        # Axes without variance (constant or collinear features) are dropped;
+        # the largest always stays, so the term is defined for any data.
+        keep = variances > 1e-6 * variances.max()
+        keep[-1] = True
+        variances, axes = variances[keep].clamp(min=1e-12), axes[:, keep]
+        self.pca_center_ = center.float().cpu().numpy()
+        # Contiguous, so a saved and loaded detector multiplies in the same
+        # order (eigh's axes come column-major) and scores bit for bit alike.
+        self.pca_whitening_ = (axes / variances.sqrt()).float().contiguous().cpu().numpy()
+        self.pca_loadings_ = axes.T.square().float().contiguous().cpu().numpy()  # (axes, features)
+
+    def _pca_values(self, x):
+        """Squared whitened coordinates of the rows: ``(rows, axes)``.
+
+        Taken on the clipped rows, as the axes were fitted: a value far out in
+        one feature already scores through the marginal term.
+        """
+        center = torch.as_tensor(self.pca_center_, device=x.device, dtype=x.dtype)
+        whitening = torch.as_tensor(self.pca_whitening_, device=x.device, dtype=x.dtype)
+        return ((self._clipped(x) - center) @ whitening).square()
 
     def _fit_tails(self, module, X, device):
         """Each column's distribution on (a bounded subset of) the training rows.
@@ -248,6 +298,8 @@ class AEPlus(BaseAutoEncoder):
         marginal term weighing as much as the networks.)
         """
         n_columns = X.shape[1] * (2 if self.marginal else 1)
+        if self.pca_weight > 0:
+            n_columns += self.pca_whitening_.shape[1]
         rows = _evenly_spaced(X, max(TAIL_KNOTS, TAIL_VALUES // n_columns))
         ordered = torch.cat([self._tail_columns(module, chunk)
                              for chunk in _device_chunks(rows, device)])
@@ -280,11 +332,13 @@ class AEPlus(BaseAutoEncoder):
         return self._normalised_errors(module, x).sum(dim=0) / seen
 
     def _tail_columns(self, module, x):
-        """The values scored by their rarity: ``(rows, features [× 2])``."""
-        columns = self._averaged_errors(module, x)
+        """The values scored by their rarity: ``(rows, features [× 2] [+ axes])``."""
+        columns = [self._averaged_errors(module, x)]
         if self.marginal:
-            columns = torch.cat([columns, self._marginal_errors(x)], dim=1)
-        return columns
+            columns.append(self._marginal_errors(x))
+        if self.pca_weight > 0:
+            columns.append(self._pca_values(x))
+        return torch.cat(columns, dim=1)
 
     def _tail_values(self, module, x):
         """−log of each column's tail probability on the training rows: ``(rows, columns)``."""
@@ -302,14 +356,17 @@ class AEPlus(BaseAutoEncoder):
         return torch.where(columns > threshold, tail, body).clamp(max=1e30)
 
     def _raw_member_scores(self, module, x):
-        """Mean normalised error of each member over its features: ``(members [+ 1], rows)``.
+        """Mean normalised error of each member over its features: ``(members [+ 2], rows)``.
 
-        With ``marginal`` the last row is the marginal term's mean error.
+        With ``marginal`` a row follows for the marginal term's mean error, and
+        with ``pca_weight`` a last one for the principal-component term's.
         """
-        scores = self._normalised_errors(module, x).sum(dim=2) / module.input_mask.sum(dim=2)
+        scores = [self._normalised_errors(module, x).sum(dim=2) / module.input_mask.sum(dim=2)]
         if self.marginal:
-            scores = torch.cat([scores, self._marginal_errors(x).mean(dim=1, keepdim=True).T])
-        return scores
+            scores.append(self._marginal_errors(x).mean(dim=1, keepdim=True).T)
+        if self.pca_weight > 0:
+            scores.append(self._pca_values(x).mean(dim=1, keepdim=True).T)
+        return torch.cat(scores)
 
     def _member_scores(self, module, x):
         center = torch.as_tensor(self.member_center_, device=x.device, dtype=x.dtype)
@@ -319,18 +376,30 @@ class AEPlus(BaseAutoEncoder):
     def _row_scores(self, module, x):
         if self.tail_scores:
             return self._feature_errors(module, x).mean(dim=1)
-        return self._member_scores(module, x).mean(dim=0)
+        scores = self._member_scores(module, x)
+        if self.pca_weight == 0:
+            return scores.mean(dim=0)
+        return (1 - self.pca_weight) * scores[:-1].mean(dim=0) + self.pca_weight * scores[-1]
 
     def _feature_errors(self, module, x):
         if not self.tail_scores:
             return self._averaged_errors(module, x)
         values = self._tail_values(module, x)
-        if not self.marginal:
-            return values
-        # A feature's score: its error's rarity, and its value's weighing as
-        # one more member of the ensemble (a member with an empty code).
-        d, weight = x.shape[1], 1.0 / (self.n_estimators + 1)
-        return (1 - weight) * values[:, :d] + weight * values[:, d:]
+        d = x.shape[1]
+        scores = values[:, :d]
+        if self.marginal:
+            # A feature's score: its error's rarity, and its value's weighing
+            # as one more member of the ensemble (a member with an empty code).
+            weight = 1.0 / (self.n_estimators + 1)
+            scores = (1 - weight) * scores + weight * values[:, d:2 * d]
+        if self.pca_weight > 0:
+            # Each axis's rarity is shared out to the features by its squared
+            # loadings, scaled so the features' mean is the axes' mean.
+            loadings = torch.as_tensor(self.pca_loadings_, device=x.device, dtype=values.dtype)
+            axes = values[:, values.shape[1] - loadings.shape[0]:]
+            shared = (axes @ loadings) * (d / loadings.shape[0])
+            scores = (1 - self.pca_weight) * scores + self.pca_weight * shared
+        return scores
 
     def _reconstruct(self, module, x):
         mask = module.input_mask
