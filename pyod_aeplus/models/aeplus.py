@@ -107,6 +107,9 @@ class AEPlus(BaseAutoEncoder):
     pca_weight : float in [0, 1), default=0.3
         Share of each feature's score that comes from the principal-component
         term (0: off); the rest is the ensemble's (networks and marginal term).
+        Fitting it costs O(n·d² + d³) for d features (n ≤ 20,000 rows): on 2
+        CPU cores it added 0.3 s at 500 features and 5 s at 2,000; set 0 for
+        very wide data.
     clip : float or None, default=5.0
         Clip the network's scaled input to ±clip.
     hidden_size, code_size : int or 'auto', default='auto'
