@@ -75,6 +75,42 @@ def test_grid_rows_metrics_and_resume(tmp_path):
     assert "## Summary" in markdown_report(rows)
 
 
+def test_resume_reuses_a_row_only_with_the_same_settings(tmp_path):
+    import pyod_aeplus as pa
+
+    path = tmp_path / "results.csv"
+    grid = dict(detectors=["test-dense"], datasets=["wine"], seeds=[0])
+    register_detector("test-dense", lambda seed, c: pa.DenseAE(epochs=2, contamination=c,
+                                                               random_state=seed), overwrite=True)
+    first = run_grid(make_tasks(**grid), path, progress=False)
+    assert len(first) == 1 and len(first[0]["settings"]) == 12
+    assert len(run_grid(make_tasks(**grid), path, progress=False)) == 1  # reused
+    # Another contamination, or another default of the detector, runs again.
+    assert len(run_grid(make_tasks(**grid, contamination=0.05), path, progress=False)) == 2
+    register_detector("test-dense", lambda seed, c: pa.DenseAE(epochs=3, contamination=c,
+                                                               random_state=seed), overwrite=True)
+    rows = run_grid(make_tasks(**grid), path, progress=False)
+    assert len(rows) == 3 and len({r["settings"] for r in rows}) == 3
+    # Objects whose repr holds a memory address (a pythresh thresholder's
+    # does) still give a stable fingerprint.
+    class Thresholder:
+        def eval(self, scores):
+            return (scores > np.median(scores)).astype(int)
+
+    assert " at 0x" in repr(Thresholder())
+    register_detector("test-dense", lambda seed, c: pa.DenseAE(contamination=Thresholder()),
+                      overwrite=True)
+    assert make_tasks(**grid)[0].settings == make_tasks(**grid)[0].settings
+
+
+def test_a_csv_of_other_columns_is_refused_not_appended_to(tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text("detector,dataset,seed,protocol,roc_auc\nIForest,wine,0,unsupervised,0.8\n")
+    with pytest.raises(ValueError, match="has other columns than this version writes"):
+        run_grid(make_tasks(**GRID), path, progress=False)
+    assert path.read_text().count("\n") == 2  # untouched
+
+
 def test_a_failing_run_is_a_row_not_a_crash(tmp_path):
     tasks = make_tasks(["test-failing", "IForest"], ["wine"], [0])
     rows = run_grid(tasks, tmp_path / "r.csv", progress=False)

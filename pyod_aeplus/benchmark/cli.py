@@ -105,8 +105,10 @@ def main(argv=None):
                        max_test=args.max_test, time_limit=args.time_limit)
     csv_path = output / "results.csv"
     rows = run_grid(tasks, csv_path, n_jobs=args.n_jobs, scheduler=args.scheduler)
-    wanted = {t.key for t in tasks}
-    rows = [r for r in rows if (r["detector"], r["dataset"], str(r["seed"]), r["protocol"]) in wanted]
+    # Only this grid's runs, with these settings (the CSV may hold others).
+    wanted = {(*t.key, t.settings) for t in tasks}
+    rows = [r for r in rows if (r["detector"], r["dataset"], str(r["seed"]), r["protocol"],
+                                r["settings"]) in wanted]
     report = markdown_report(rows, title)
     (output / "report.md").write_text(report)
     print(report)

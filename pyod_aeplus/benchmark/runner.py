@@ -8,6 +8,8 @@ with its error instead of stopping the grid.
 
 import csv
 import functools
+import hashlib
+import json
 import math
 import os
 import signal
@@ -26,7 +28,7 @@ PROTOCOLS = ("unsupervised", "novelty")
 KEY = ("detector", "dataset", "seed", "protocol")
 COLUMNS = [*KEY, "n_train", "n_test", "n_features", "train_contamination", "roc_auc",
            "average_precision", "precision_at_n", "f1", "fit_seconds", "score_seconds",
-           "peak_memory_mb", "error"]
+           "peak_memory_mb", "error", "settings"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,37 @@ class Task:
     @property
     def key(self):
         return (self.detector, self.dataset, str(self.seed), self.protocol)
+
+    @functools.cached_property
+    def settings(self):
+        """Fingerprint of what else decides the result: the package version, the
+        contamination, the split sizes and the detector's parameters.
+
+        A row of an existing CSV is reused only when its fingerprint matches, so
+        a grid re-run with another ``--contamination`` or a changed default runs
+        again instead of reporting the old numbers.
+        """
+        from .. import __version__
+
+        try:
+            detector = self.factory(self.seed, self.contamination)
+            params = detector.get_params(deep=False) if hasattr(detector, "get_params") else {}
+        except Exception:  # the run itself will fail and record why
+            params = {}
+        described = {
+            "version": __version__, "contamination": self.contamination,
+            "max_train": self.max_train, "max_test": self.max_test,
+            "detector": type(detector).__qualname__ if params else "",
+            "params": {name: _stable_repr(value) for name, value in params.items()},
+        }
+        text = json.dumps(described, sort_keys=True, default=str)
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _stable_repr(value):
+    """``repr`` without memory addresses (``<KARCH object at 0x...>`` differs every run)."""
+    text = repr(value)
+    return type(value).__qualname__ if " at 0x" in text else text
 
 
 # --------------------------------------------------------------------- data
@@ -178,6 +211,7 @@ def run_task(task):
         torch.set_num_threads(task.threads)
     row = dict(zip(KEY, task.key))
     row.update({c: "" for c in COLUMNS if c not in row})
+    row["settings"] = task.settings
     try:
         X, y = _load(task.dataset)
         X_train, X_test, y_train, y_test = split(X, y, task.protocol, task.seed,
@@ -210,10 +244,17 @@ def run_task(task):
 
 # -------------------------------------------------------------------- grid
 def _read_done(path):
-    if not path.is_file():
+    """Keys and settings of the runs already in ``path``."""
+    if not path.is_file() or path.stat().st_size == 0:
         return set()
     with open(path, newline="") as handle:
-        return {tuple(r[k] for k in KEY) for r in csv.DictReader(handle)}
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != COLUMNS:
+            # Appending rows of other columns would corrupt the file.
+            raise ValueError(
+                f"{path} has other columns than this version writes ({reader.fieldnames} "
+                f"against {COLUMNS}); write to a new file (--output) or delete it")
+        return {(*(r[k] for k in KEY), r["settings"]) for r in reader}
 
 
 def _append(path, row):
@@ -238,7 +279,8 @@ def run_grid(tasks, csv_path, n_jobs=1, scheduler=None, progress=True):
     ----------
     tasks : list of Task
     csv_path : path
-        Rows are appended as runs finish; existing rows are kept and skipped.
+        Rows are appended as runs finish; a run whose row is already there
+        with the same settings (see ``Task.settings``) is skipped.
     n_jobs : int
         Parallel runs through joblib (1: in this process).
     scheduler : str or distributed.Client, optional
@@ -250,7 +292,7 @@ def run_grid(tasks, csv_path, n_jobs=1, scheduler=None, progress=True):
     csv_path = Path(csv_path)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     done = _read_done(csv_path)
-    todo = [t for t in tasks if t.key not in done]
+    todo = [t for t in tasks if (*t.key, t.settings) not in done]
     bar = tqdm(total=len(todo), desc="benchmark", disable=not progress or not todo)
     for row in _execute(todo, n_jobs, scheduler):
         _append(csv_path, row)
