@@ -80,6 +80,22 @@ def test_marginal_and_pca_terms_without_tail_scores_are_more_members(data):
     assert AEPlus(tail_scores=False, pca_weight=0.0).fit(data).member_center_.shape == (9,)
 
 
+@pytest.mark.parametrize("n_rows", [40, 400])  # fewer rows than features: the SVD path
+def test_pca_term_whitens_wide_and_long_data(n_rows):
+    X = np.random.default_rng(3).normal(size=(n_rows, 60)) @ np.random.default_rng(4).normal(
+        size=(60, 60))
+    det = AEPlus(n_estimators=1, epochs=1, pca_weight=0.5, contamination=0.05,
+                 random_state=0).fit(X)
+    clipped = np.clip((X - det.center_) / det.scale_, -5, 5)
+    typical = (clipped ** 2).sum(axis=1) <= np.quantile((clipped ** 2).sum(axis=1), 0.95)
+    z = (clipped[typical] - det.pca_center_) @ det.pca_whitening_
+    axes = det.pca_whitening_.shape[1]
+    # Centred rows span at most rows - 1 directions; axes without variance are dropped.
+    assert 0 < axes <= min(typical.sum() - 1, 60)
+    np.testing.assert_allclose(np.cov(z.T, bias=True), np.eye(axes), atol=1e-3)
+    assert np.isfinite(det.decision_function(X)).all()
+
+
 def test_pca_term_whitens_the_typical_rows_and_finds_broken_correlations():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(1000, 1))
