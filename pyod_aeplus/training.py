@@ -105,7 +105,7 @@ def flat_parameters(module):
 
 
 class FlatAdamW:
-    """AdamW (Loshchilov & Hutter) on one flat parameter tensor, in six tensor operations.
+    """AdamW (Loshchilov & Hutter) on one flat parameter tensor, in a few tensor operations.
 
     The same update as ``torch.optim.AdamW`` with its defaults (no amsgrad),
     without its per-step Python work: on a CPU at batch 32 ``Optimizer.step``
@@ -226,7 +226,7 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
             perm = train_index[torch.randperm(len(train_index), generator=generator).to(X.device)]
             total = torch.zeros((), device=device)
             for lo, hi in bounds:
-                # index_select: half the cost of X[index] for a small batch on a CPU.
+                # index_select: about a quarter cheaper than X[index] for a small batch on a CPU.
                 rows = X.index_select(0, perm[lo:hi]).to(device, non_blocking=True)
                 if fused_step is None:
                     loss = batch_loss(rows)

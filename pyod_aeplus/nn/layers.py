@@ -40,5 +40,10 @@ class Dropout(nn.Dropout):
     def forward(self, x):
         if not self.training or self.p == 0:
             return x
-        keep = torch.rand_like(x, dtype=torch.float32).ge_(self.p).mul_(1.0 / (1.0 - self.p))
-        return x * keep.to(x.dtype)
+        return x * dropout_mask(x, self.p)
+
+
+def dropout_mask(x, p):
+    """An inverted-dropout mask like ``x``: 0 with probability ``p``, else ``1 / (1 - p)``."""
+    keep = torch.rand_like(x, dtype=torch.float32).ge_(p).mul_(1.0 / (1.0 - p))
+    return keep.to(x.dtype)

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from .layers import Dropout, make_activation
+from .layers import Dropout, dropout_mask, make_activation
 
 
 def mlp_stack(sizes, activation="relu", dropout=0.0, batch_norm=False):
@@ -125,8 +125,7 @@ def reconstruction_step(blocks, x, loss="mse"):
             out = torch.relu(out)
         activated, keep = out, None
         if dropout is not None and dropout.p > 0:
-            keep = torch.rand_like(out, dtype=torch.float32).ge_(dropout.p)
-            keep = keep.mul_(1.0 / (1.0 - dropout.p)).to(out.dtype)
+            keep = dropout_mask(out, dropout.p)
             out = out * keep
         saved.append((h, pre, activated, mean, invstd, keep))
         h = out
