@@ -137,7 +137,8 @@ def reconstruction_step(blocks, x, loss="mse"):
         value = diff.abs().mean()
         grad = diff.sign_().div_(diff.numel())
     for index in range(len(blocks) - 1, -1, -1):
-        (linear, norm, relu, _), (h, pre, activated, mean, invstd, keep) = blocks[index], saved[index]
+        linear, norm, relu, _ = blocks[index]
+        h, pre, activated, mean, invstd, keep = saved[index]
         if keep is not None:
             grad = grad * keep
         if relu is not None:
