@@ -63,13 +63,13 @@ class Task:
 
         try:
             detector = self.factory(self.seed, self.contamination)
-            params = detector.get_params(deep=False) if hasattr(detector, "get_params") else {}
         except Exception:  # the run itself will fail and record why
-            params = {}
+            detector = None
+        params = detector.get_params(deep=False) if hasattr(detector, "get_params") else {}
         described = {
             "version": __version__, "contamination": self.contamination,
             "max_train": self.max_train, "max_test": self.max_test,
-            "detector": type(detector).__qualname__ if params else "",
+            "detector": type(detector).__qualname__,
             "params": {name: _stable_repr(value) for name, value in params.items()},
         }
         text = json.dumps(described, sort_keys=True, default=str)

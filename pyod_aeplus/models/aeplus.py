@@ -133,9 +133,8 @@ class AEPlus(BaseAutoEncoder):
 
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
                  normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.3,
-                 clip=5.0,
-                 hidden_size="auto", code_size="auto", activation="relu", contamination=0.1,
-                 preprocessing="robust", loss="mse",
+                 clip=5.0, hidden_size="auto", code_size="auto", activation="relu",
+                 contamination=0.1, preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
