@@ -17,6 +17,10 @@ NORMALISER_CHUNK = 4096
 TAIL_KNOTS, TAIL_SHARE, TAIL_VALUES = 256, 0.1, 2 ** 24
 # The principal-component term is fitted on at most this many rows.
 PCA_ROWS = 20_000
+# Values closer than this (relative to the column's largest knot) rank as ties:
+# float32 matrix products round a few ulps (~1e-7) differently from row to row,
+# and the rank transform would turn that into different scores for equal rows.
+TIE_TOLERANCE = 1e-6
 
 
 def _device_chunks(X, device):
@@ -70,15 +74,19 @@ class AEPlus(BaseAutoEncoder):
       the feature's training median, scored the same way and weighing as
       one more member (a member with an empty code): it finds rows that are
       extreme along directions the networks reconstruct well.
-    - **Principal-component term** (``pca_weight``): each row's squared
-      coordinates on the principal axes of the typical training rows (those
-      within the ``1 - trim`` quantile of distance from the centre), each
-      divided by its axis's variance (a Mahalanobis distance, axis by axis),
-      scored by rarity the same way and shared out to the features by the
-      squared loadings. It finds rows that break the correlations between
-      features, which the members' narrow codes cannot model on data with
-      many independent directions (``make_classification``: ROC-AUC 0.51
-      without it).
+    - **Principal-component term on the residuals** (``pca_weight``): what
+      the ensemble leaves unexplained in each row (the clipped row minus the
+      members' averaged reconstruction) is projected on the principal axes
+      of the typical training rows' residuals (those within the ``1 - trim``
+      quantile of residual size), each coordinate divided by its axis's
+      spread (a Mahalanobis distance of the error vector, axis by axis, as
+      in EncDec-AD, Malhotra et al. 2016), scored by rarity the same
+      way and shared out to the features by the squared loadings. The
+      per-feature scores treat errors one feature at a time; this term finds
+      rows whose errors break the correlations that normal rows' errors
+      have, which matters most on data with many independent directions
+      that the narrow codes cannot model (``make_classification``: ROC-AUC
+      0.51 without it).
     - **Clipped input** (``clip``): the network sees scaled values clipped to
       ±``clip``, so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
@@ -104,7 +112,7 @@ class AEPlus(BaseAutoEncoder):
         Score each feature's error by its rarity on the training rows.
     marginal : bool, default=True
         Add the marginal term (distance from the training median).
-    pca_weight : float in [0, 1), default=0.3
+    pca_weight : float in [0, 1), default=0.5
         Share of each feature's score that comes from the principal-component
         term (0: off); the rest is the ensemble's (networks and marginal term).
         Fitting it costs O(n·d·min(n, d) + min(n, d)³) for n ≤ 20,000 rows
@@ -132,7 +140,7 @@ class AEPlus(BaseAutoEncoder):
     _auto_batch_size = True
 
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
-                 normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.3,
+                 normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.5,
                  clip=5.0, hidden_size="auto", code_size="auto", activation="relu",
                  contamination=0.1, preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
@@ -200,14 +208,33 @@ class AEPlus(BaseAutoEncoder):
     def _clipped(self, x):
         return x if self.clip is None else x.clamp(-self.clip, self.clip)
 
-    def _member_errors(self, module, x):
+    def _member_reconstructions(self, module, x):
+        """Each member's reconstruction of the clipped rows: ``(members, rows, features)``."""
+        return module(self._clipped(x))[0]
+
+    def _member_errors(self, module, x, reconstructions=None):
         """Each member's errors on the features it sees: ``(members, rows, features)``.
 
         The network sees the clipped rows; the error is taken against ``x``
         itself, so a value far outside the clip still scores as extreme.
+        ``reconstructions``, when given, are the members' reconstructions of
+        ``x`` (so one forward pass serves every term of the score).
         """
-        reconstruction = module(self._clipped(x))[0]
-        return self._element_errors(x.unsqueeze(0), reconstruction) * module.input_mask
+        if reconstructions is None:
+            reconstructions = self._member_reconstructions(module, x)
+        return self._element_errors(x.unsqueeze(0), reconstructions) * module.input_mask
+
+    @staticmethod
+    def _ensemble_reconstruction(module, reconstructions):
+        """The members' reconstructions averaged over those that see each feature."""
+        mask = module.input_mask
+        return (reconstructions * mask).sum(dim=0) / mask.sum(dim=0).clamp(min=1.0)
+
+    def _residuals(self, module, x, reconstructions=None):
+        """What the ensemble leaves unexplained: clipped rows minus their reconstruction."""
+        if reconstructions is None:
+            reconstructions = self._member_reconstructions(module, x)
+        return self._clipped(x) - self._ensemble_reconstruction(module, reconstructions)
 
     def _training_loss(self, module, x, generator):
         # Training targets are clipped too: the network learns the clipped
@@ -242,7 +269,7 @@ class AEPlus(BaseAutoEncoder):
             sample = _evenly_spaced(X, TAIL_VALUES // d)
             self.marginal_center_ = sample.median(dim=0).values.cpu().numpy()
         if self.pca_weight > 0:
-            self._fit_pca(X)
+            self._fit_pca(module, X, device)
         if self.tail_scores:
             self._fit_tails(module, X, device)
             return
@@ -255,10 +282,14 @@ class AEPlus(BaseAutoEncoder):
         self.member_center_ = q50.cpu().numpy()
         self.member_scale_ = torch.clamp(q75 - q25, min=1e-12).cpu().numpy()
 
-    def _fit_pca(self, X):
-        """Principal axes of the typical training rows, scaled to unit variance."""
-        x = self._clipped(_evenly_spaced(X, PCA_ROWS)).double()
-        # Rows far from the centre (anomalies in the training data, at the
+    def _fit_pca(self, module, X, device):
+        """Principal axes of the typical training rows' residuals, scaled to unit variance."""
+        x = torch.cat([self._residuals(module, chunk)
+                       for chunk in _device_chunks(_evenly_spaced(X, PCA_ROWS), device)]).double()
+        # float32 residuals of equal rows still differ by a few ulps; a spread
+        # below 1e-4 of their largest magnitude is rounding, not structure.
+        rounding = (1e-4 * float(x.abs().max())) ** 2
+        # Rows with large residuals (anomalies in the training data, at the
         # expected contamination) would tilt the axes towards themselves.
         distance = x.square().sum(dim=1)
         typical = distance <= torch.quantile(distance, 1 - self._trim())
@@ -275,26 +306,27 @@ class AEPlus(BaseAutoEncoder):
             axes = row_axes.flip(0).T
         else:
             variances, axes = torch.linalg.eigh(centered.T @ centered / centered.shape[0])
-        # Axes without variance (constant or collinear features) are dropped;
-        # the largest always stays, so the term is defined for any data.
-        keep = variances > 1e-6 * variances.max()
-        keep[-1] = True
-        variances, axes = variances[keep].clamp(min=1e-12), axes[:, keep]
+        # Axes without variance (constant or collinear features, rounding)
+        # are dropped: whitening them would blow noise up into scores. With
+        # none left (all residuals alike, as for identical rows) the term
+        # scores every row alike.
+        keep = variances > max(1e-6 * float(variances.max()), rounding)
+        variances, axes = variances[keep], axes[:, keep]
         self.pca_center_ = center.float().cpu().numpy()
         # Contiguous, so a saved and loaded detector multiplies in the same
         # order (eigh's axes come column-major) and scores bit for bit alike.
         self.pca_whitening_ = (axes / variances.sqrt()).float().contiguous().cpu().numpy()
         self.pca_loadings_ = axes.T.square().float().contiguous().cpu().numpy()  # (axes, features)
 
-    def _pca_values(self, x):
-        """Squared whitened coordinates of the rows: ``(rows, axes)``.
+    def _pca_values(self, module, x, reconstructions=None):
+        """Squared whitened coordinates of the rows' residuals: ``(rows, axes)``.
 
         Taken on the clipped rows, as the axes were fitted: a value far out in
-        one feature already scores through the marginal term.
+        one feature already scores through the errors and the marginal term.
         """
         center = torch.as_tensor(self.pca_center_, device=x.device, dtype=x.dtype)
         whitening = torch.as_tensor(self.pca_whitening_, device=x.device, dtype=x.dtype)
-        return ((self._clipped(x) - center) @ whitening).square()
+        return ((self._residuals(module, x, reconstructions) - center) @ whitening).square()
 
     def _fit_tails(self, module, X, device):
         """Each column's distribution on (a bounded subset of) the training rows.
@@ -328,27 +360,28 @@ class AEPlus(BaseAutoEncoder):
         self.tail_threshold_ = threshold.cpu().numpy()
         self.tail_scale_ = torch.maximum(scale, floor).cpu().numpy()
 
-    def _normalised_errors(self, module, x):
+    def _normalised_errors(self, module, x, reconstructions=None):
         scale = torch.as_tensor(self.error_scale_, device=x.device, dtype=x.dtype).unsqueeze(1)
-        return self._member_errors(module, x) / scale
+        return self._member_errors(module, x, reconstructions) / scale
 
     def _marginal_errors(self, x):
         """Error of "reconstructing" every row by the training median: ``(rows, features)``."""
         center = torch.as_tensor(self.marginal_center_, device=x.device, dtype=x.dtype)
         return self._element_errors(x, center)
 
-    def _averaged_errors(self, module, x):
+    def _averaged_errors(self, module, x, reconstructions=None):
         """Normalised errors averaged over the members that see each feature."""
         seen = module.input_mask.sum(dim=0).clamp(min=1.0)  # (1, features)
-        return self._normalised_errors(module, x).sum(dim=0) / seen
+        return self._normalised_errors(module, x, reconstructions).sum(dim=0) / seen
 
     def _tail_columns(self, module, x):
         """The values scored by their rarity: ``(rows, features [× 2] [+ axes])``."""
-        columns = [self._averaged_errors(module, x)]
+        reconstructions = self._member_reconstructions(module, x)
+        columns = [self._averaged_errors(module, x, reconstructions)]
         if self.marginal:
             columns.append(self._marginal_errors(x))
         if self.pca_weight > 0:
-            columns.append(self._pca_values(x))
+            columns.append(self._pca_values(module, x, reconstructions))
         return torch.cat(columns, dim=1)
 
     def _tail_values(self, module, x):
@@ -358,13 +391,14 @@ class AEPlus(BaseAutoEncoder):
         threshold = torch.as_tensor(self.tail_threshold_, device=x.device, dtype=columns.dtype)
         scale = torch.as_tensor(self.tail_scale_, device=x.device, dtype=columns.dtype)
         values = columns.T.contiguous()  # (columns, rows)
+        tolerance = TIE_TOLERANCE * knots.abs().amax(dim=1, keepdim=True)  # (columns, 1)
         # Ties count half below, half above (many columns have repeated values).
-        rank = (torch.searchsorted(knots, values, right=False)
-                + torch.searchsorted(knots, values, right=True)) / 2
+        rank = (torch.searchsorted(knots, values - tolerance, right=False)
+                + torch.searchsorted(knots, values + tolerance, right=True)) / 2
         body = -torch.log1p(-(1 - TAIL_SHARE) * rank / knots.shape[1]).T
         tail = -math.log(TAIL_SHARE) + torch.log1p((columns - threshold).clamp(min=0) / scale)
         # Capped so that sums stay finite in float32 for any finite input.
-        return torch.where(columns > threshold, tail, body).clamp(max=1e30)
+        return torch.where(columns > threshold + tolerance.T, tail, body).clamp(max=1e30)
 
     def _raw_member_scores(self, module, x):
         """Mean normalised error of each member over its features: ``(members [+ 2], rows)``.
@@ -372,11 +406,14 @@ class AEPlus(BaseAutoEncoder):
         With ``marginal`` a row follows for the marginal term's mean error, and
         with ``pca_weight`` a last one for the principal-component term's.
         """
-        scores = [self._normalised_errors(module, x).sum(dim=2) / module.input_mask.sum(dim=2)]
+        reconstructions = self._member_reconstructions(module, x)
+        errors = self._normalised_errors(module, x, reconstructions)
+        scores = [errors.sum(dim=2) / module.input_mask.sum(dim=2)]
         if self.marginal:
             scores.append(self._marginal_errors(x).mean(dim=1, keepdim=True).T)
         if self.pca_weight > 0:
-            scores.append(self._pca_values(x).mean(dim=1, keepdim=True).T)
+            values = self._pca_values(module, x, reconstructions)  # no axes: 0, not NaN
+            scores.append(values.sum(dim=1, keepdim=True).T / max(1, values.shape[1]))
         return torch.cat(scores)
 
     def _member_scores(self, module, x):
@@ -408,14 +445,12 @@ class AEPlus(BaseAutoEncoder):
             # loadings, scaled so the features' mean is the axes' mean.
             loadings = torch.as_tensor(self.pca_loadings_, device=x.device, dtype=values.dtype)
             axes = values[:, values.shape[1] - loadings.shape[0]:]
-            shared = (axes @ loadings) * (d / loadings.shape[0])
+            shared = (axes @ loadings) * (d / max(1, loadings.shape[0]))
             scores = (1 - self.pca_weight) * scores + self.pca_weight * shared
         return scores
 
     def _reconstruct(self, module, x):
-        mask = module.input_mask
-        reconstruction = module(self._clipped(x))[0]
-        return (reconstruction * mask).sum(dim=0) / mask.sum(dim=0).clamp(min=1.0)
+        return self._ensemble_reconstruction(module, self._member_reconstructions(module, x))
 
     def _encode(self, module, x):
         code = module(self._clipped(x))[1]  # (members, rows, code)
