@@ -8,6 +8,7 @@ parameters), ``_build_module`` (its network) and, where it differs from a
 plain reconstruction error, its training loss and its score.
 """
 
+import contextlib
 import functools
 
 import numpy as np
@@ -35,6 +36,24 @@ CHUNK_VALUES = 2 ** 20
 SCORING_LIMIT = 1e15
 
 _DETECTORS = {}
+
+
+@contextlib.contextmanager
+def deterministic_cudnn():
+    """cuDNN's deterministic algorithms while a detector fits or scores; the caller's setting after.
+
+    Without it, on an H100, ConvAE scored the same images once as images and
+    once as rows 1 ulp apart (cuDNN may pick algorithms that sum with atomics,
+    such as for the decoder's transposed convolution); with it, the same test
+    passed in two later runs. The flag is process-wide while set. Without
+    cuDNN (on a CPU) it changes nothing.
+    """
+    previous = torch.backends.cudnn.deterministic
+    torch.backends.cudnn.deterministic = True
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.deterministic = previous
 
 
 def registered_detectors():
@@ -112,7 +131,9 @@ class BaseAutoEncoder(BaseDetector):
     module_ : torch.nn.Module
         The trained network, in eval mode.
     history_ : dict
-        Per-epoch ``loss`` and ``val_loss``, ``best_epoch`` and ``n_epochs``.
+        Per-epoch ``loss``, ``val_loss`` and ``epoch_seconds`` (wall time),
+        ``best_epoch``, ``n_epochs`` and ``cuda_graphs`` (whether training
+        steps were replayed from CUDA graphs, on a GPU).
     """
 
     # Whether batch_size may be 'auto' (the detector sizes it: ``_auto_batch``).
@@ -299,7 +320,7 @@ class BaseAutoEncoder(BaseDetector):
     @staticmethod
     def _apply(fn, module, chunks):
         """``fn(module, chunk)`` over tensor chunks, without gradients; float64 results joined."""
-        with torch.no_grad():
+        with torch.no_grad(), deterministic_cudnn():
             return np.concatenate([fn(module, chunk).float().cpu().numpy().astype(np.float64)
                                    for chunk in chunks])
 
@@ -334,7 +355,8 @@ class BaseAutoEncoder(BaseDetector):
         # before (unfitted, or fitted on earlier data), never half-fitted.
         before = self.__dict__.copy()
         try:
-            self._fit(X, y)
+            with deterministic_cudnn():
+                self._fit(X, y)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
@@ -380,6 +402,9 @@ class BaseAutoEncoder(BaseDetector):
                 gradient_clip=self.gradient_clip, generator=cpu_generator,
                 autocast_dtype=torch.bfloat16 if self.mixed_precision else None,
                 fused_step=self._fused_step(module, device),
+                # Compiled code is not captured: its first calls compile.
+                cuda_graphs=not self.compile,
+                graph_generators=(device_generator,) if device.type == "cuda" else (),
                 verbose=self.verbose, desc=type(self).__name__,
             )
             with torch.no_grad():

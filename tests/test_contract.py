@@ -210,3 +210,16 @@ def test_cuda_matches_cpu_and_unpickles_on_cpu(make_detector, small_data):
     loaded = pickle.loads(pickle.dumps(gpu))
     np.testing.assert_allclose(loaded.decision_function(X_test), gpu.decision_function(X_test),
                                rtol=1e-4)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fits_replay_graphs_and_repeat(make_detector, small_data):
+    X, X_test = small_data
+    first = make_detector(device="cuda").fit(X)
+    assert first.history_["cuda_graphs"] is True
+    second = make_detector(device="cuda").fit(X)
+    np.testing.assert_array_equal(first.decision_function(X_test),
+                                  second.decision_function(X_test))
+    np.testing.assert_array_equal(first.decision_function(X_test),
+                                  first.decision_function(X_test))

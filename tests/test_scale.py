@@ -10,6 +10,7 @@ import torch
 
 import pyod_aeplus as pa
 import pyod_aeplus.base
+import pyod_aeplus.training
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,9 @@ def test_memmap_scoring_memory_stays_bounded(tmp_path):
     for lo in range(0, rows, 100_000):
         data[lo:lo + 100_000] = rng.normal(size=(100_000, cols))
     data.flush()
-    det = pa.DenseAE(epochs=1, random_state=0).fit(data[:2000])
+    # On the CPU: host memory is what this measures (on a GPU, CUDA's lazy
+    # loading of kernels adds host memory that has nothing to do with X).
+    det = pa.DenseAE(epochs=1, random_state=0, device="cpu").fit(data[:2000])
     mapped = np.load(tmp_path / "big.npy", mmap_mode="r")
     with PeakMemory() as memory:
         scores = det.decision_function(mapped)
@@ -53,6 +56,61 @@ def test_memmap_scoring_memory_stays_bounded(tmp_path):
     # The input is 51 MB; a copy in float64 would be 102 MB more. Chunks keep
     # the working set small (the output itself is 3 MB).
     assert memory.peak_mb < 80 + rows * cols * 4 / 2 ** 20
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_memory_while_scoring_stays_bounded():
+    X = np.random.default_rng(0).normal(size=(400_000, 32)).astype(np.float32)  # 49 MB
+    det = pa.DenseAE(epochs=1, random_state=0, device="cuda").fit(X[:2000])
+    torch.cuda.synchronize()
+    start = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    scores = det.decision_function(X)
+    assert np.isfinite(scores).all()
+    # Chunks of 2**20 values (4 MB) and their activations, never all of X.
+    assert (torch.cuda.max_memory_allocated() - start) / 2 ** 20 < 48
+
+
+def test_cpu_training_replays_no_cuda_graphs():
+    det = pa.DenseAE(epochs=2, random_state=0, device="cpu").fit(np.eye(40))
+    assert det.history_["cuda_graphs"] is False
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_repeated_cuda_fits_leave_no_gpu_memory_behind():
+    X = np.random.default_rng(5).normal(size=(5000, 16))
+
+    def fit():
+        pa.DeepAE(epochs=2, device="cuda", random_state=0).fit(X)
+
+    fit()  # the first fits create what every later one reuses (streams, workspaces)
+    fit()
+    torch.cuda.synchronize()
+    before = torch.cuda.memory_allocated()
+    for _ in range(3):
+        fit()
+    torch.cuda.synchronize()
+    assert torch.cuda.memory_allocated() - before < 2 ** 20
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_graph_steps_train_as_eager_steps_do(monkeypatch):
+    X = np.random.default_rng(4).normal(size=(1000, 8))
+
+    def fit():
+        return pa.DenseAE(epochs=3, batch_size=64, random_state=0, device="cuda").fit(X)
+
+    graphed = fit()
+    assert graphed.history_["cuda_graphs"] is True
+    monkeypatch.setattr(pyod_aeplus.training, "CUDA_GRAPHS", False)
+    eager = fit()
+    assert eager.history_["cuda_graphs"] is False
+    np.testing.assert_allclose(graphed.history_["loss"], eager.history_["loss"], rtol=1e-5)
+    np.testing.assert_allclose(graphed.decision_scores_, eager.decision_scores_,
+                               rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

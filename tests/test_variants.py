@@ -156,6 +156,7 @@ def test_history_and_early_stopping(data):
     det = pa.DenseAE(epochs=500, patience=3, lr=0.01, batch_size=32, random_state=0).fit(noise)
     h = det.history_
     assert h["n_epochs"] < 500 and len(h["loss"]) == len(h["val_loss"]) == h["n_epochs"]
+    assert len(h["epoch_seconds"]) == h["n_epochs"] and min(h["epoch_seconds"]) > 0
     assert h["n_epochs"] - h["best_epoch"] == 3
     # The best weights are restored: they equal a run stopped at the best epoch.
     stopped = pa.DenseAE(epochs=h["best_epoch"], early_stopping=False, lr=0.01, batch_size=32,
