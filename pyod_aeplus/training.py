@@ -186,14 +186,14 @@ class GraphedSteps:
 
     On a GPU a small network's step is bound by kernel launches, not by the
     kernels (the 64-32 network at batch 32 took about 2.3 ms a step on an
-    H100, more than on two CPU cores; replayed, a step at batch 256 is
-    eleven times faster, benchmarks/results/speed-cuda-quick.md). A step - gather the batch, forward, loss,
-    backward, clipping, AdamW, the epoch's loss sum - is captured once per
-    batch size (``batch_bounds`` gives at most two) after ``WARMUP`` eager
-    steps of that size on a side stream (as PyTorch's whole-network capture
-    recipe asks), then replayed with the batch's row indices copied into a
-    static index tensor. Every step is a real training step; the eager and
-    replayed steps compute the same function.
+    H100, more than on two CPU cores; replayed, a step at batch 256 is eleven
+    times faster: benchmarks/results/speed-cuda-h100.md). A step - gather the
+    batch, forward, loss, backward, clipping, AdamW, the epoch's loss sum -
+    is captured once per batch size (``batch_bounds`` gives at most two)
+    after ``WARMUP`` eager steps of that size on a side stream (as PyTorch's
+    whole-network capture recipe asks), then replayed with the batch's row
+    indices copied into a static index tensor. Every step is a real training
+    step; the eager and replayed steps compute the same function.
 
     ``run(index, n_rows)`` performs one step. If a capture fails (an operation
     that cannot be captured), it falls back to eager steps for the rest of
