@@ -35,6 +35,7 @@ VARIANTS = {
     "- tail scores (tail_scores=False)": {"tail_scores": False},
     "- marginal term (marginal=False)": {"marginal": False},
     "- principal-component term (pca_weight=0)": {"pca_weight": 0.0},
+    "- typical-row normalisers (typical_rows=False)": {"typical_rows": False},
     "- clipped input (clip=None)": {"clip": None},
     "- narrow codes (code_size=8)": {"code_size": 8},
     "- training budget (epochs=100)": {"epochs": 100},

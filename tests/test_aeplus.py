@@ -29,13 +29,14 @@ def test_trimmed_loss_ignores_the_worst_rows():
 def test_normalised_errors_weigh_every_feature_alike(data):
     noisy = data.copy()
     noisy[:, 0] = np.random.default_rng(1).standard_t(1.5, size=len(data))  # heavy tails
-    # (Without tail scores feature_scores are the normalised errors themselves.)
-    det = AEPlus(tail_scores=False, marginal=False, random_state=0).fit(noisy)
+    # (Without tail scores feature_scores are the normalised errors themselves;
+    # with every training row in the normalisers, their mean is 1 on them.)
+    det = AEPlus(tail_scores=False, marginal=False, typical_rows=False, random_state=0).fit(noisy)
     per_feature = det.feature_scores(noisy).mean(axis=0)
     # Normalised by each feature's mean training error: about 1 everywhere.
     np.testing.assert_allclose(per_feature, 1.0, rtol=1e-3)
     plain = AEPlus(normalize_errors=False, tail_scores=False, marginal=False,
-                   random_state=0).fit(noisy)
+                   typical_rows=False, random_state=0).fit(noisy)
     raw = plain.feature_scores(noisy).mean(axis=0)
     assert raw[0] > 3 * np.median(raw[1:])
 
@@ -65,11 +66,18 @@ def test_tail_scores_are_the_mean_rarity_of_each_feature(data, marginal, pca_wei
     scores = det.decision_function(data)
     np.testing.assert_allclose(det.feature_scores(data).mean(axis=1), scores,
                                rtol=1e-5, atol=1e-6)
-    # On the training rows each column is above its tail threshold (score
-    # -log 0.1) for about 10 % of the rows, and never negative.
+    # On the typical training rows (those the tails are fitted on) each column
+    # is above its tail threshold (score -log 0.1) for about 10 % of the
+    # rows; on all training rows for more; never negative.
     per_column = det._map_rows(data, det._tail_values)
     assert per_column.min() >= 0
-    assert 0.08 <= (per_column > -np.log(0.1) + 1e-6).mean() <= 0.12
+    scaled = torch.as_tensor(((data - det.center_) / det.scale_).astype(np.float32))
+    with torch.no_grad():
+        typical = det._typical_rows(det.module_, scaled, det.device_)
+        on_typical = det._tail_values(det.module_, typical.to(det.device_)).cpu().numpy()
+    assert len(typical) == pytest.approx(0.9 * len(data), abs=2)
+    assert 0.08 <= (on_typical > -np.log(0.1) + 1e-6).mean() <= 0.12
+    assert (per_column > -np.log(0.1) + 1e-6).mean() > (on_typical > -np.log(0.1) + 1e-6).mean()
     np.testing.assert_array_equal(det.decision_scores_, det.decision_function(data))
 
 
@@ -80,11 +88,36 @@ def test_marginal_and_pca_terms_without_tail_scores_are_more_members(data):
     assert AEPlus(tail_scores=False, pca_weight=0.0).fit(data).member_center_.shape == (9,)
 
 
+def test_normalisers_are_fitted_on_the_typical_rows(data):
+    X = data.copy()
+    X[:25] += 40.0  # 5 % far outliers in the training rows
+    fitted = {flag: AEPlus(contamination=0.05, typical_rows=flag, random_state=0).fit(X)
+              for flag in (True, False)}
+    typical = fitted[True]._map_rows(X, fitted[True]._residuals)
+    size = (typical ** 2).sum(axis=1)
+    assert size[:25].min() > np.quantile(size, 0.95)  # the outliers are the atypical rows
+    # Their errors no longer set the normalisers: every feature's mean error
+    # scale, and the marginal term's tails (columns d..2d), shrink.
+    d = X.shape[1]
+    assert np.all(fitted[True].error_scale_ < fitted[False].error_scale_)
+    assert np.all(fitted[True].tail_scale_[d:2 * d] < 0.5 * fitted[False].tail_scale_[d:2 * d])
+    # With nothing to trim, every row is typical.
+    det = AEPlus(trim_fraction=0.0, random_state=0).fit(data)
+    with torch.no_grad():
+        rows = det._typical_rows(det.module_, torch.as_tensor(
+            ((data - det.center_) / det.scale_).astype(np.float32)), det.device_)
+    assert rows.shape[0] == len(data)
+
+
 def _typical_residuals(det, X, share):
-    """The residuals of the rows within the ``share`` quantile of residual size."""
+    """The residuals the principal axes are fitted on: those within the ``share``
+    quantile of residual size (twice with ``typical_rows``: the typical rows
+    first, then the axes' own trim among them)."""
     residuals = det._map_rows(X, det._residuals)
-    size = (residuals ** 2).sum(axis=1)
-    return residuals[size <= np.quantile(size, share)]
+    for _ in range(2 if det.typical_rows else 1):
+        size = (residuals ** 2).sum(axis=1)
+        residuals = residuals[size <= np.quantile(size, share)]
+    return residuals
 
 
 @pytest.mark.parametrize("n_rows", [40, 400])  # fewer rows than features: the SVD path
@@ -195,6 +228,7 @@ def test_smallest_inputs():
     ({"marginal": None}, "marginal must be one of"),
     ({"pca_weight": 1.0}, "pca_weight must be"),
     ({"pca_weight": -0.1}, "pca_weight must be"),
+    ({"typical_rows": "yes"}, "typical_rows must be one of"),
     ({"code_size": 0}, "code_size must be >= 1"),
     ({"epochs": "many"}, "epochs must be an integer"),
 ])

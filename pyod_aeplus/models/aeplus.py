@@ -87,6 +87,14 @@ class AEPlus(BaseAutoEncoder):
       have, which matters most on data with many independent directions
       that the narrow codes cannot model (``make_classification``: ROC-AUC
       0.51 without it).
+    - **Normalisers fitted on the typical rows** (``typical_rows``): each
+      feature's mean error, the marginal term's centre, the principal axes
+      and the tails are fitted on the training rows whose residual is within
+      the ``1 - trim`` quantile (the rows the trimmed loss treats as normal);
+      the principal axes keep their own trim within those. Fitted on all
+      rows, the anomalies among them stretch each normaliser towards
+      themselves and look less rare (``45_wine``, 129 rows: ROC-AUC 0.80 →
+      0.92).
     - **Clipped input** (``clip``): the network sees scaled values clipped to
       ±``clip``, so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
@@ -118,6 +126,8 @@ class AEPlus(BaseAutoEncoder):
         Fitting it costs O(n·d·min(n, d) + min(n, d)³) for n ≤ 20,000 rows
         and d features: on 2 CPU cores it added 0.3 s at 2,000 × 500 and 5 s
         at 3,000 × 2,000; set 0 for data both long and very wide.
+    typical_rows : bool, default=True
+        Fit the score's normalisers on the typical training rows only.
     clip : float or None, default=5.0
         Clip the network's scaled input to ±clip.
     hidden_size, code_size : int or 'auto', default='auto'
@@ -141,8 +151,8 @@ class AEPlus(BaseAutoEncoder):
 
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
                  normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.5,
-                 clip=5.0, hidden_size="auto", code_size="auto", activation="relu",
-                 contamination=0.1, preprocessing="robust", loss="mse",
+                 typical_rows=True, clip=5.0, hidden_size="auto", code_size="auto",
+                 activation="relu", contamination=0.1, preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
@@ -159,6 +169,7 @@ class AEPlus(BaseAutoEncoder):
         check_choice("tail_scores", self.tail_scores, (True, False))
         check_choice("marginal", self.marginal, (True, False))
         check_float("pca_weight", self.pca_weight, 0.0, 1.0, high_open=True)
+        check_choice("typical_rows", self.typical_rows, (True, False))
         if self.clip is not None:
             check_float("clip", self.clip, 0.0, low_open=True)
         _auto_or_int("hidden_size", self.hidden_size)
@@ -251,9 +262,27 @@ class AEPlus(BaseAutoEncoder):
         return torch.topk(row_losses, keep, dim=-1, largest=False).values.mean()
 
     # -- normalisers and scores -------------------------------------------------------
+    def _typical_rows(self, module, X, device):
+        """The training rows the trimmed loss treats as normal.
+
+        Those whose residual (the clipped row minus the members' averaged
+        reconstruction) has a squared norm within the ``1 - trim`` quantile,
+        among at most max(PCA_ROWS, TAIL_VALUES / features) evenly spaced rows.
+        """
+        rows = _evenly_spaced(X, max(PCA_ROWS, TAIL_VALUES // X.shape[1]))
+        size = torch.cat([self._residuals(module, chunk).square().sum(dim=1)
+                          for chunk in _device_chunks(rows, device)]).to(rows.device)
+        keep = size <= torch.quantile(size, 1 - self._trim())
+        return rows[keep] if int(keep.sum()) >= 2 else rows
+
     def _after_training(self, module, X):
         n_members, d = self.feature_masks_.shape
         device = next(module.parameters()).device
+        if self.typical_rows:
+            # Anomalies in the training rows would stretch every normaliser
+            # towards themselves (a feature's mean error, its tail) and so
+            # make themselves look less rare: fit on the typical rows only.
+            X = self._typical_rows(module, X, device)
         self.error_scale_ = np.ones((n_members, d), dtype=np.float32)
         if self.normalize_errors:
             total = sum(self._member_errors(module, chunk).sum(dim=1)
@@ -283,7 +312,12 @@ class AEPlus(BaseAutoEncoder):
         self.member_scale_ = torch.clamp(q75 - q25, min=1e-12).cpu().numpy()
 
     def _fit_pca(self, module, X, device):
-        """Principal axes of the typical training rows' residuals, scaled to unit variance."""
+        """Principal axes of the typical training rows' residuals, scaled to unit variance.
+
+        The rows within the ``1 - trim`` quantile of residual size among ``X``
+        (with ``typical_rows``, ``X`` holds the typical rows already: the axes,
+        which outliers tilt most, are then fitted on the typical rows of those).
+        """
         x = torch.cat([self._residuals(module, chunk)
                        for chunk in _device_chunks(_evenly_spaced(X, PCA_ROWS), device)]).double()
         # float32 residuals of equal rows still differ by a few ulps; a spread
