@@ -162,3 +162,37 @@ def test_cli_skips_sets_that_are_not_cached(tmp_path, monkeypatch, capsys):
                      "--output", str(tmp_path), "--no-plots"])
     assert code == 0
     assert "skipping 1_ALOI" in capsys.readouterr().err
+
+
+def test_split_seed_holds_the_split_and_varies_only_the_detector(tmp_path):
+    seeds = [0, 1, 2]
+    held = run_grid(make_tasks(["ECOD", "IForest"], ["vertebral"], seeds, split_seed=0),
+                    tmp_path / "held.csv", progress=False)
+    by = {(r["detector"], r["seed"]): r for r in held}
+    # One split: every seed trains on the same rows; ECOD, which has no
+    # randomness, then scores identically, IForest does not.
+    assert len({(r["n_train"], r["train_contamination"]) for r in held}) == 1
+    assert len({by["ECOD", s]["roc_auc"] for s in seeds}) == 1
+    assert len({by["IForest", s]["roc_auc"] for s in seeds}) == 3
+    assert summarize(held).loc["ECOD", "roc_auc_seed_std"] == 0
+    # It is the split of seed 0 (the default ties split and seed together).
+    free = run_grid(make_tasks(["ECOD"], ["vertebral"], seeds), tmp_path / "free.csv",
+                    progress=False)
+    assert {r["seed"]: r["roc_auc"] for r in free}[0] == by["ECOD", 0]["roc_auc"]
+    assert len({r["roc_auc"] for r in free}) > 1
+    # A held split is part of a row's settings; unset, the fingerprint is as before.
+    task = make_tasks(["ECOD"], ["vertebral"], [1])[0]
+    assert make_tasks(["ECOD"], ["vertebral"], [1], split_seed=0)[0].settings != task.settings
+    assert make_tasks(["ECOD"], ["vertebral"], [1], split_seed=None)[0].settings == task.settings
+    report = markdown_report(held, split_seed=0)
+    assert "the data split is held at seed 0" in report
+    assert "held at seed" not in markdown_report(free)
+
+
+def test_cli_split_seed(tmp_path, capsys):
+    code = cli_main(["--detectors", "ECOD", "--datasets", "vertebral", "--seeds", "3", "4",
+                     "--split-seed", "0", "--output", str(tmp_path), "--no-plots"])
+    assert code == 0
+    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+    assert [r["seed"] for r in rows] == ["3", "4"] and rows[0]["roc_auc"] == rows[1]["roc_auc"]
+    assert "the data split is held at seed 0" in capsys.readouterr().out

@@ -53,6 +53,9 @@ def build_parser():
     parser.add_argument("--datasets", nargs="+", default=None,
                         help="names or groups (embedded, dev, tutorials)")
     parser.add_argument("--seeds", nargs="+", type=int, default=None)
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help="hold the data split at this seed: --seeds then vary only the "
+                             "detectors' random_state, so the seed spread is theirs alone")
     parser.add_argument("--protocol", choices=["unsupervised", "novelty"], default="unsupervised")
     parser.add_argument("--contamination", type=float, default=0.1)
     parser.add_argument("--max-train", type=int, default=5000)
@@ -102,14 +105,15 @@ def main(argv=None):
 
     tasks = make_tasks(detectors, datasets, seeds, args.protocol,
                        contamination=args.contamination, max_train=args.max_train,
-                       max_test=args.max_test, time_limit=args.time_limit)
+                       max_test=args.max_test, time_limit=args.time_limit,
+                       split_seed=args.split_seed)
     csv_path = output / "results.csv"
     rows = run_grid(tasks, csv_path, n_jobs=args.n_jobs, scheduler=args.scheduler)
     # Only this grid's runs, with these settings (the CSV may hold others).
     wanted = {(*t.key, t.settings) for t in tasks}
     rows = [r for r in rows if (r["detector"], r["dataset"], str(r["seed"]), r["protocol"],
                                 r["settings"]) in wanted]
-    report = markdown_report(rows, title)
+    report = markdown_report(rows, title, split_seed=args.split_seed)
     (output / "report.md").write_text(report)
     print(report)
     print(f"results: {csv_path}\nreport: {output / 'report.md'}")

@@ -61,16 +61,23 @@ def _markdown_table(frame, floatfmt="{:.3f}", index_name=""):
     return "\n".join(lines)
 
 
-def markdown_report(rows, title="Benchmark"):
-    """The whole report as Markdown: summary, ROC-AUC and AP tables, failures."""
+def markdown_report(rows, title="Benchmark", split_seed=None):
+    """The whole report as Markdown: summary, ROC-AUC and AP tables, failures.
+
+    ``split_seed``: the seed the data split was held at (see ``Task``), said
+    in the header, since it changes what the seed spread measures.
+    """
     frame = _frame(rows)
     summary = summarize(rows)
     order = list(summary.index)
     parts = [f"# {title}", ""]
     protocols = ", ".join(sorted(frame["protocol"].unique()))
     seeds = ", ".join(str(s) for s in sorted(frame["seed"].unique()))
-    parts += [f"Protocol: {protocols}; seeds: {seeds}; {frame['dataset'].nunique()} data sets, "
-              f"{len(frame)} runs.", ""]
+    held = ("" if split_seed is None else
+            f" (the detectors' random_state only: the data split is held at seed {split_seed}, "
+            "so the seed spread is the detectors' own)")
+    parts += [f"Protocol: {protocols}; seeds: {seeds}{held}; {frame['dataset'].nunique()} "
+              f"data sets, {len(frame)} runs.", ""]
     shown = summary.copy()
     shown["median_fit_seconds"] = shown["median_fit_seconds"].map(lambda v: f"{v:.2f}")
     parts += ["## Summary (sorted by mean rank)", "",

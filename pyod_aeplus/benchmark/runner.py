@@ -33,7 +33,12 @@ COLUMNS = [*KEY, "n_train", "n_test", "n_features", "train_contamination", "roc_
 
 @dataclass(frozen=True)
 class Task:
-    """One run: a detector (name and factory) on one data set, seed and protocol."""
+    """One run: a detector (name and factory) on one data set, seed and protocol.
+
+    ``seed`` seeds both the data split and the detector, unless ``split_seed``
+    holds the split fixed: the seeds then vary the detector alone, and the
+    spread of its scores over seeds is its own, without the split's.
+    """
 
     detector: str
     factory: object
@@ -45,15 +50,21 @@ class Task:
     max_test: int = 5000
     time_limit: float = None
     threads: int = None
+    split_seed: int = None
 
     @property
     def key(self):
         return (self.detector, self.dataset, str(self.seed), self.protocol)
 
+    @property
+    def data_seed(self):
+        """The seed of the data split: ``split_seed`` when it is set, else ``seed``."""
+        return self.seed if self.split_seed is None else self.split_seed
+
     @functools.cached_property
     def settings(self):
         """Fingerprint of what else decides the result: the package version, the
-        contamination, the split sizes and the detector's parameters.
+        contamination, the split sizes and seed, and the detector's parameters.
 
         A row of an existing CSV is reused only when its fingerprint matches, so
         a grid re-run with another ``--contamination`` or a changed default runs
@@ -72,6 +83,9 @@ class Task:
             "detector": type(detector).__qualname__,
             "params": {name: _stable_repr(value) for name, value in params.items()},
         }
+        if self.split_seed is not None:
+            # Only when set, so rows recorded before this option stay reusable.
+            described["split_seed"] = self.split_seed
         text = json.dumps(described, sort_keys=True, default=str)
         return hashlib.sha1(text.encode()).hexdigest()[:12]
 
@@ -214,7 +228,7 @@ def run_task(task):
     row["settings"] = task.settings
     try:
         X, y = _load(task.dataset)
-        X_train, X_test, y_train, y_test = split(X, y, task.protocol, task.seed,
+        X_train, X_test, y_train, y_test = split(X, y, task.protocol, task.data_seed,
                                                  task.max_train, task.max_test)
         row.update(n_train=len(X_train), n_test=len(X_test), n_features=X.shape[1],
                    train_contamination=round(float(y_train.mean()), 6))
