@@ -281,7 +281,11 @@ def _append(path, row):
 
 
 def make_tasks(detectors, datasets, seeds, protocol="unsupervised", **options):
-    """Tasks for every detector × data set × seed (detectors by registered name)."""
+    """Tasks for every detector × data set × seed (detectors by registered name).
+
+    ``options`` are the other fields of :class:`Task` (``contamination``,
+    ``max_train``, ``max_test``, ``time_limit``, ``threads``, ``split_seed``).
+    """
     return [Task(name, get_factory(name), dataset, int(seed), protocol, **options)
             for dataset in datasets for seed in seeds for name in detectors]
 
