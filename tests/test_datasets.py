@@ -147,3 +147,86 @@ def test_synthetic_sets():
     assert data.X.shape == (3000, 20) and data.n_train == 2000
     keras = datasets.make_classification(n_samples=20_000)
     assert keras.X.shape == (20_000, 32) and 0.003 < keras.y.mean() < 0.02
+
+
+# ------------------------------------------------------- synthetic anomalies
+def _two_clusters(n=600, seed=0):
+    """Two tight Gaussian clusters in 4-D, columns 0 and 1 perfectly correlated; 60 'anomalies'."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[2.0, 2.0, 0.0, 1.0], [4.0, 4.0, 1.0, 0.0]])
+    X = centres[rng.integers(2, size=n)] + rng.normal(0, 0.1, size=(n, 4))
+    X[:, 1] = X[:, 0]
+    y = np.zeros(n, dtype=int)
+    y[:60] = 1
+    return X, y
+
+
+@pytest.mark.parametrize("kind", datasets.ANOMALY_TYPES)
+def test_synthetic_anomalies_keep_the_counts_and_the_input(kind):
+    X, y = _two_clusters()
+    before = X.copy()
+    made = datasets.make_synthetic_anomalies(X, y, kind, random_state=0)
+    assert made.X.shape == X.shape and made.y.sum() == 60
+    assert (made.y[:540] == 0).all() and (made.y[540:] == 1).all()
+    assert np.array_equal(X, before)  # the caller's rows are not touched
+    again = datasets.make_synthetic_anomalies(X, y, kind, random_state=0)
+    assert np.array_equal(made.X, again.X)
+    other = datasets.make_synthetic_anomalies(X, y, kind, random_state=1)
+    assert not np.array_equal(made.X[540:], other.X[540:])
+
+
+def test_each_kind_of_synthetic_anomaly_is_what_it_says():
+    X, y = _two_clusters()
+    normal = X[y == 0]
+    low, span = normal.min(axis=0), np.ptp(normal, axis=0)
+
+    local = datasets.make_synthetic_anomalies(X, y, "local", random_state=0)
+    # Normal rows are mixture samples: the two clusters with their own spread.
+    assert not np.isin(local.X[:540], normal).any()
+    nearest = np.abs(local.X[:, :1] - np.array([[2.0, 4.0]])).min(axis=1)
+    # Covariances × 5: about √5 times the normal rows' distance from their centre.
+    ratio = nearest[540:].std() / nearest[:540].std()
+    assert 1.8 < ratio < 2.8
+
+    cluster = datasets.make_synthetic_anomalies(X, y, "cluster", random_state=0)
+    unit = (cluster.X[540:, 0] - low[0]) / span[0]
+    # Means × 5 in the [0, 1] scaling, spread unchanged (0.1 / span: about 0.04).
+    moved = 5 * (np.array([2.0, 4.0]) - low[0]) / span[0]
+    distance = np.abs(unit[:, None] - moved[None, :])
+    assert distance.min(axis=1).max() < 0.3
+    assert set(distance.argmin(axis=1)) == {0, 1}
+
+    uniform = datasets.make_synthetic_anomalies(X, y, "global", random_state=0)
+    unit = (uniform.X[540:] - low) / span
+    assert unit.min() >= -0.1 and unit.max() <= 1.1
+    assert (unit < 0).any() and (unit > 1).any()
+    # Uniform on [-0.1, 1.1] (240 values): mean 0.5, sd 1.2 / √12 = 0.35.
+    assert 0.45 < unit.mean() < 0.55 and 0.32 < unit.std() < 0.38
+
+    dependency = datasets.make_synthetic_anomalies(X, y, "dependency", random_state=0)
+    assert np.array_equal(dependency.X[:540], normal)  # the real normal rows
+    for column in range(4):
+        assert np.isin(dependency.X[540:, column], normal[:, column]).all()
+    # Columns 0 and 1 are equal in every normal row, drawn independently in the anomalies.
+    assert np.corrcoef(dependency.X[540:, 0], dependency.X[540:, 1])[0, 1] < 0.5
+    assert (dependency.X[540:, 0] != dependency.X[540:, 1]).mean() > 0.9
+
+
+def test_synthetic_anomalies_by_name(empty_cache):
+    data = load_dataset("45_wine@local")
+    real = load_dataset("45_wine")
+    assert data.name == "45_wine@local" and "local anomalies" in data.source
+    assert data.X.shape == real.X.shape and data.y.sum() == real.y.sum()
+    assert np.array_equal(data.X, load_dataset("wine@local").X)
+    with pytest.raises(ValueError, match="unknown anomaly type 'odd' in 'wine@odd'"):
+        load_dataset("wine@odd")
+    with pytest.raises(ValueError, match="anomaly_type must be one of"):
+        datasets.make_synthetic_anomalies(real.X, real.y, "odd")
+    with pytest.raises(ValueError, match="at least 2 normal rows"):
+        datasets.make_synthetic_anomalies(real.X[:3], np.array([0, 1, 1]), "local")
+    with pytest.raises(ValueError, match="one label per row"):
+        datasets.make_synthetic_anomalies(real.X, real.y[:-1], "local")
+    holed = real.X.copy()
+    holed[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        datasets.make_synthetic_anomalies(holed, real.y, "local")

@@ -15,8 +15,10 @@ from sklearn.utils import Bunch, check_random_state
 
 from ._fetch import DatasetUnavailableError, data_home, fetch_file, is_cached
 from ._registry import ADBENCH_NAMES, EMBEDDED, ODDS
+from ._synthetic import ANOMALY_TYPES, make_synthetic_anomalies
 
 __all__ = [
+    "ANOMALY_TYPES",
     "DatasetUnavailableError",
     "data_home",
     "fetch_file",
@@ -29,6 +31,7 @@ __all__ = [
     "load_mnist_one_class",
     "load_odds",
     "make_classification",
+    "make_synthetic_anomalies",
 ]
 
 SYNTHETIC = ("generate_data", "make_classification")
@@ -187,11 +190,25 @@ def load_creditcard(drop_time=True):
 def load_dataset(name, **kwargs):
     """Load any data set by name: ``generate_data``, ``make_classification``,
     ``ecg5000``, ``mnist``, ``creditcard``, an ADBench set (``'wine'``,
-    ``'45_wine'``) or an ODDS set (``'odds:lympho'``)."""
+    ``'45_wine'``) or an ODDS set (``'odds:lympho'``).
+
+    ``'<name>@<type>'`` (``'45_wine@local'``) is that set with its anomalies
+    replaced by synthetic ones of one of ADBench's types (local, global,
+    dependency, cluster; see :func:`make_synthetic_anomalies`), generated
+    with ``random_state=0`` so the name always means the same rows.
+    """
+    key = str(name)
+    if "@" in key:
+        base, anomaly_type = key.rsplit("@", 1)
+        if anomaly_type not in ANOMALY_TYPES:
+            raise ValueError(f"unknown anomaly type {anomaly_type!r} in {name!r}; "
+                             f"known: {', '.join(ANOMALY_TYPES)}")
+        data = load_dataset(base, **kwargs)
+        made = make_synthetic_anomalies(data.X, data.y, anomaly_type, random_state=0)
+        return _bunch(made.X, made.y, key, f"{data.source}, {anomaly_type} anomalies (ADBench)")
     loaders = {"generate_data": generate_data, "make_classification": make_classification,
                "ecg5000": load_ecg5000, "mnist": load_mnist_one_class,
                "creditcard": load_creditcard}
-    key = str(name)
     if key in loaders:
         return loaders[key](**kwargs)
     if key.lower().startswith("odds:"):
