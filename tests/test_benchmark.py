@@ -196,3 +196,30 @@ def test_cli_split_seed(tmp_path, capsys):
         rows = list(csv.DictReader(handle))
     assert [r["seed"] for r in rows] == ["3", "4"] and rows[0]["roc_auc"] == rows[1]["roc_auc"]
     assert "the data split is held at seed 0" in capsys.readouterr().out
+
+
+def test_cli_anomaly_types(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PYOD_AEPLUS_DATA", str(tmp_path / "empty"))
+    code = cli_main(["--detectors", "ECOD", "--datasets", "wine", "vertebral", "1_ALOI",
+                     "--anomaly-types", "global", "dependency", "--seeds", "0",
+                     "--output", str(tmp_path), "--no-plots"])
+    assert code == 0
+    captured = capsys.readouterr()
+    # A synthetic set is skipped when its real set is not here.
+    assert "skipping 1_ALOI@global" in captured.err
+    with open(tmp_path / "results.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["dataset"] for r in rows) == [
+        "vertebral@dependency", "vertebral@global", "wine@dependency", "wine@global"]
+    by_kind = {kind: np.mean([float(r["roc_auc"]) for r in rows if r["dataset"].endswith(kind)])
+               for kind in ("@global", "@dependency")}
+    section = captured.out.split("## ROC-AUC by kind of synthetic anomaly")[1]
+    assert section.splitlines()[2] == "| detector | dependency | global | mean |"
+    line = next(x for x in section.splitlines() if x.startswith("| ECOD | "))
+    assert line == (f"| ECOD | {by_kind['@dependency']:.3f} | {by_kind['@global']:.3f} | "
+                    f"{np.mean(list(by_kind.values())):.3f} |")
+
+
+def test_report_has_no_anomaly_kind_section_for_real_sets(tmp_path):
+    rows = run_grid(make_tasks(["ECOD"], ["wine"], [0]), tmp_path / "r.csv", progress=False)
+    assert "by kind of synthetic anomaly" not in markdown_report(rows)

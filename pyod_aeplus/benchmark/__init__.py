@@ -8,7 +8,7 @@ from .registry import (
     make_detector,
     register_detector,
 )
-from .report import markdown_report, per_dataset, summarize
+from .report import by_anomaly_type, markdown_report, per_dataset, summarize
 from .runner import PROTOCOLS, Task, make_tasks, read_rows, run_grid, run_task, split
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "PROTOCOLS",
     "REFERENCE",
     "Task",
+    "by_anomaly_type",
     "available_detectors",
     "make_detector",
     "make_tasks",

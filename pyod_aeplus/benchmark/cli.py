@@ -56,6 +56,10 @@ def build_parser():
     parser.add_argument("--split-seed", type=int, default=None,
                         help="hold the data split at this seed: --seeds then vary only the "
                              "detectors' random_state, so the seed spread is theirs alone")
+    parser.add_argument("--anomaly-types", nargs="+", default=None,
+                        choices=["local", "global", "dependency", "cluster"],
+                        help="run each data set with its anomalies replaced by synthetic ones "
+                             "of these kinds (ADBench's; a set 'NAME@KIND' each)")
     parser.add_argument("--protocol", choices=["unsupervised", "novelty"], default="unsupervised")
     parser.add_argument("--contamination", type=float, default=0.1)
     parser.add_argument("--max-train", type=int, default=5000)
@@ -92,9 +96,12 @@ def main(argv=None):
         title = args.title or "Benchmark"
     detectors = _expand(detectors, DETECTOR_GROUPS)
     datasets = _expand(datasets, _dataset_groups())
+    if args.anomaly_types:
+        datasets = [f"{d}@{kind}" for d in datasets for kind in args.anomaly_types]
     if not args.download:
         local = _local_datasets()
-        missing = [d for d in datasets if d.lower() not in local]
+        # A synthetic-anomaly set needs its real set.
+        missing = [d for d in datasets if d.partition("@")[0].lower() not in local]
         for name in missing:
             print(f"skipping {name}: not cached (set PYOD_AEPLUS_DATA or pass --download)",
                   file=sys.stderr)

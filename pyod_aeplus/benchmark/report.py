@@ -20,6 +20,18 @@ def per_dataset(rows, metric="roc_auc"):
     return ok.pivot_table(index="dataset", columns="detector", values=metric, aggfunc="mean")
 
 
+def by_anomaly_type(rows, metric="roc_auc"):
+    """Detector × anomaly type table of ``metric`` (mean over data sets of the seed mean).
+
+    Only data sets named ``'<set>@<type>'`` (synthetic anomalies, see
+    :func:`pyod_aeplus.datasets.load_dataset`) count; empty when there are none.
+    """
+    table = per_dataset(rows, metric)
+    kinds = table.index.to_series().str.rpartition("@")[2].where(table.index.str.contains("@"))
+    table = table[kinds.notna()]
+    return table.groupby(kinds[kinds.notna()]).mean().T
+
+
 def summarize(rows):
     """Per detector: mean ROC-AUC, mean AP, mean rank, seed spread, fit time, failures.
 
@@ -86,6 +98,13 @@ def markdown_report(rows, title="Benchmark", split_seed=None):
         table = per_dataset(rows, metric).reindex(columns=order)
         parts += [f"## {name} per data set (mean over seeds)", "",
                   _markdown_table(table, index_name="data set"), ""]
+    by_type = by_anomaly_type(rows)
+    if not by_type.empty:
+        by_type = by_type.reindex(order)
+        by_type.columns.name = None
+        by_type["mean"] = by_type.mean(axis=1)
+        parts += ["## ROC-AUC by kind of synthetic anomaly (mean over data sets and seeds)", "",
+                  _markdown_table(by_type, index_name="detector"), ""]
     failed = frame[frame["failed"]]
     if len(failed):
         parts += ["## Failed runs", ""]
