@@ -218,6 +218,7 @@ def test_synthetic_anomalies_by_name(empty_cache):
     assert data.name == "45_wine@local" and "local anomalies" in data.source
     assert data.X.shape == real.X.shape and data.y.sum() == real.y.sum()
     assert np.array_equal(data.X, load_dataset("wine@local").X)
+    assert load_dataset("wine@local").name == "45_wine@local"
     with pytest.raises(ValueError, match="unknown anomaly type 'odd' in 'wine@odd'"):
         load_dataset("wine@odd")
     with pytest.raises(ValueError, match="anomaly_type must be one of"):

@@ -21,7 +21,7 @@ def run_example(name, output):
 
 @pytest.mark.parametrize("name", ["ecg5000", "make_classification", "generate_data",
                                   "mnist_one_class", "compare_detectors",
-                                  "thresholds_and_explanations"])
+                                  "thresholds_and_explanations", "anomaly_kinds"])
 def test_example_runs_and_writes_plots(name, tmp_path, capsys):
     if name in NEEDS and not (Path(DATA) / NEEDS[name]).is_file():
         pytest.skip(f"{NEEDS[name]} is not in PYOD_AEPLUS_DATA")

@@ -205,7 +205,8 @@ def load_dataset(name, **kwargs):
                              f"known: {', '.join(ANOMALY_TYPES)}")
         data = load_dataset(base, **kwargs)
         made = make_synthetic_anomalies(data.X, data.y, anomaly_type, random_state=0)
-        return _bunch(made.X, made.y, key, f"{data.source}, {anomaly_type} anomalies (ADBench)")
+        return _bunch(made.X, made.y, f"{data.name}@{anomaly_type}",
+                      f"{data.source}, {anomaly_type} anomalies (ADBench)")
     loaders = {"generate_data": generate_data, "make_classification": make_classification,
                "ecg5000": load_ecg5000, "mnist": load_mnist_one_class,
                "creditcard": load_creditcard}
