@@ -60,7 +60,7 @@ def make_synthetic_anomalies(X, y, anomaly_type, *, random_state=0):
     - ``'cluster'``: the same mixture with every mean scaled by 5 (in the
       [0, 1] scaling): tight groups of anomalies away from the normal rows.
     - ``'global'``: normal rows as for ``'local'``; anomalies uniform in the
-      box of each feature's range widened by 10% (ADBench's ``[1.1·min,
+      box of each feature's range widened by 10% on each side (ADBench's ``[1.1·min,
       1.1·max]``, written so that it widens for negative values too).
     - ``'dependency'``: the normal rows are the real ones; each anomaly takes
       every feature from an independently drawn normal row, so its values
@@ -101,6 +101,8 @@ def make_synthetic_anomalies(X, y, anomaly_type, *, random_state=0):
     else:
         low = normal.min(axis=0)
         span = normal.max(axis=0) - low
+        # A constant feature counts as spanning [value, value + 1], so the
+        # global box and the scaled means can still leave it.
         span[span == 0] = 1.0
         mixture = _fit_mixture((normal - low) / span, rng)
         normal_rows = _sample_mixture(mixture.weights_, mixture.means_, mixture.covariances_,
