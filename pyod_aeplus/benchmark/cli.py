@@ -41,6 +41,8 @@ def _local_datasets():
 
 
 def build_parser():
+    from ..datasets import ANOMALY_TYPES
+
     parser = argparse.ArgumentParser(
         prog="pyod-aeplus-benchmark",
         description="Run detectors × data sets × seeds; write a CSV, a Markdown report and plots.")
@@ -57,7 +59,7 @@ def build_parser():
                         help="hold the data split at this seed: --seeds then vary only the "
                              "detectors' random_state, so the seed spread is theirs alone")
     parser.add_argument("--anomaly-types", nargs="+", default=None,
-                        choices=["local", "global", "dependency", "cluster"],
+                        choices=ANOMALY_TYPES,
                         help="run each data set with its anomalies replaced by synthetic ones "
                              "of these kinds (ADBench's; a set 'NAME@KIND' each)")
     parser.add_argument("--protocol", choices=["unsupervised", "novelty"], default="unsupervised")

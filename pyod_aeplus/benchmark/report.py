@@ -27,9 +27,8 @@ def by_anomaly_type(rows, metric="roc_auc"):
     :func:`pyod_aeplus.datasets.load_dataset`) count; empty when there are none.
     """
     table = per_dataset(rows, metric)
-    kinds = table.index.to_series().str.rpartition("@")[2].where(table.index.str.contains("@"))
-    table = table[kinds.notna()]
-    return table.groupby(kinds[kinds.notna()]).mean().T
+    synthetic = table[table.index.str.contains("@")]
+    return synthetic.groupby(synthetic.index.map(lambda name: name.rpartition("@")[2])).mean().T
 
 
 def summarize(rows):
