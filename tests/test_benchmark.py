@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pyod_aeplus.benchmark import (
+    make_detector,
     make_tasks,
     markdown_report,
     register_detector,
@@ -144,6 +145,54 @@ def test_dask_backend_on_a_real_local_cluster(tmp_path):
         on_cluster = run_grid(tasks, tmp_path / "dask.csv", scheduler=cluster.scheduler_address,
                               progress=False)
     assert comparable(on_cluster) == comparable(serial)
+
+
+def test_a_name_with_parameters_runs_that_variant(tmp_path):
+    detector = make_detector("AEPlus(trim_fraction=0, clip=None, preprocessing='standard')",
+                             random_state=3, contamination=0.05)
+    assert type(detector).__name__ == "AEPlus"
+    assert (detector.trim_fraction, detector.clip, detector.preprocessing) == (0, None, "standard")
+    assert (detector.random_state, detector.contamination) == (3, 0.05)
+
+    from pyod.models.iforest import IForest
+
+    register_detector("test-iforest-10", lambda seed, c: IForest(
+        n_estimators=10, max_features=0.5, contamination=c, random_state=seed), overwrite=True)
+    variant = "IForest(n_estimators=10, max_features=0.5)"
+    rows = run_grid(make_tasks([variant, "test-iforest-10", "IForest"], ["wine"], [0]),
+                    tmp_path / "r.csv", n_jobs=2, progress=False)
+    auc = {r["detector"]: r["roc_auc"] for r in rows}  # the name survives the CSV's commas
+    assert set(auc) == {variant, "test-iforest-10", "IForest"}
+    assert auc[variant] == auc["test-iforest-10"] != auc["IForest"]
+    settings = {r["detector"]: r["settings"] for r in rows}
+    assert settings[variant] == settings["test-iforest-10"] != settings["IForest"]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("AEPlus(nope=1)", "AEPlus has no parameter 'nope'; its parameters: activation, "),
+    ("AEPlus(1)", "the parameters of 'AEPlus\\(1\\)' must be param=value pairs"),
+    ("AEPlus(**{})", "must be param=value pairs"),
+    ("AEPlus(clip=x)", "the value of clip in .* must be a Python literal .*, not x$"),
+    ("AEPlus(random_state=1)", "random_state is set by the grid"),
+    ("AEPlus(contamination=0.2)", "contamination is set by the grid"),
+    ("AEPlus(clip=1, clip=2)", "clip is given twice"),
+    ("AEPlus(clip=1", "write NAME\\(param=value, ...\\)"),
+    ("AEPlus(clip=)", "cannot read the parameters of 'AEPlus\\(clip=\\)'"),
+    ("Nope(a=1)", "unknown detector 'Nope'; registered: AEPlus, "),
+    ("test-failing(a=1)", "test-failing takes no parameters"),
+])
+def test_a_bad_name_with_parameters_is_a_clear_error(name, message):
+    with pytest.raises(ValueError, match=message):
+        make_tasks([name], ["wine"], [0])
+
+
+def test_cli_refuses_a_bad_detector_name(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["--detectors", "IForest(n_trees=5)", "--datasets", "wine",
+                  "--output", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "error: IForest has no parameter 'n_trees'" in capsys.readouterr().err
+    assert not (tmp_path / "results.csv").exists()
 
 
 def test_cli_quick_writes_csv_markdown_and_png(tmp_path, capsys):

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .registry import CLASSICAL, OURS, REFERENCE, available_detectors
+from .registry import CLASSICAL, OURS, REFERENCE, available_detectors, get_factory
 
 DETECTOR_GROUPS = {"ours": OURS, "classical": CLASSICAL, "reference": REFERENCE}
 
@@ -50,7 +50,8 @@ def build_parser():
                         help="the main job: embedded sets + generate_data, our detectors "
                              "against IForest, OCSVM and LOF, one seed")
     parser.add_argument("--detectors", nargs="+", default=None,
-                        help="names or groups (ours, classical, reference); "
+                        help="names or groups (ours, classical, reference), a name with "
+                             "parameters too: 'AEPlus(trim_fraction=0, clip=None)'; "
                              f"registered: {', '.join(available_detectors())}")
     parser.add_argument("--datasets", nargs="+", default=None,
                         help="names or groups (embedded, dev, tutorials)")
@@ -83,7 +84,8 @@ def main(argv=None):
     from . import markdown_report
     from .runner import make_tasks, run_grid
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.quick:
         detectors = args.detectors or ["ours", "classical"]
         datasets = args.datasets or ["embedded", "generate_data"]
@@ -97,6 +99,11 @@ def main(argv=None):
         output = Path(args.output or "benchmark-output/full")
         title = args.title or "Benchmark"
     detectors = _expand(detectors, DETECTOR_GROUPS)
+    for name in detectors:
+        try:
+            get_factory(name)
+        except ValueError as error:
+            parser.error(str(error))
     datasets = _expand(datasets, _dataset_groups())
     if args.anomaly_types:
         datasets = [f"{d}@{kind}" for d in datasets for kind in args.anomaly_types]

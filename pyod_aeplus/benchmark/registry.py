@@ -3,13 +3,25 @@
 A factory takes ``(random_state, contamination)`` and returns an unfitted
 detector with PyOD's API (``fit`` and ``decision_function``, plus
 ``predict`` for the F1 metric).
+
+A registered name followed by parameters in parentheses,
+``"AEPlus(trim_fraction=0, clip=None)"``, names that detector with those
+parameters set (``set_params``): a variant runs in a grid, and from the
+command line, without registering it.
 """
 
+import ast
+import functools
+import re
 import warnings
 
 import pyod_aeplus
 
 _REGISTRY = {}
+
+#: Set by the grid for every run (``--seeds``, ``--contamination``), never by a name.
+_GRID_PARAMETERS = ("random_state", "contamination")
+_NAME_WITH_PARAMETERS = re.compile(r"(?P<base>[^()]+?)\s*\((?P<params>.*)\)", re.DOTALL)
 
 
 def register_detector(name, factory, overwrite=False):
@@ -22,16 +34,72 @@ def register_detector(name, factory, overwrite=False):
 
 
 def get_factory(name):
-    """The factory registered under ``name``."""
-    try:
+    """The factory registered under ``name``, or for ``"NAME(param=value, ...)"``
+    the factory of ``NAME`` with those parameters set."""
+    if name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
+    base, params = parse_detector_name(name)
+    if base not in _REGISTRY:
         raise ValueError(
-            f"unknown detector {name!r}; registered: {', '.join(sorted(_REGISTRY))}") from None
+            f"unknown detector {base!r}; registered: {', '.join(sorted(_REGISTRY))}")
+    factory = _REGISTRY[base]
+    if not params:
+        return factory
+    example = factory(0, 0.1)
+    if not hasattr(example, "get_params"):
+        raise ValueError(f"{base} takes no parameters (its detector has no get_params)")
+    known = example.get_params(deep=False)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"{base} has no parameter {', '.join(map(repr, unknown))}; "
+                         f"its parameters: {', '.join(sorted(known))}")
+    return functools.partial(_with_params, factory, params)
+
+
+def parse_detector_name(name):
+    """Split ``"AEPlus(trim_fraction=0, clip=None)"`` into ``("AEPlus", {...})``.
+
+    Values are Python literals (numbers, quoted strings, ``True``, ``False``,
+    ``None``, tuples, lists, dicts); a plain name gives no parameters.
+    ``random_state`` and ``contamination`` are the grid's to set.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a detector name must be a string, got {type(name).__name__}")
+    match = _NAME_WITH_PARAMETERS.fullmatch(name.strip())
+    if match is None:
+        if "(" in name or ")" in name:
+            raise ValueError(f"cannot read detector {name!r}: write NAME(param=value, ...)")
+        return name.strip(), {}
+    base, text = match["base"].strip(), match["params"]
+    try:
+        call = ast.parse(f"_({text})", mode="eval").body
+    except SyntaxError as error:
+        raise ValueError(f"cannot read the parameters of {name!r}: {error.msg}") from None
+    if not isinstance(call, ast.Call) or call.args or any(k.arg is None for k in call.keywords):
+        raise ValueError(f"the parameters of {name!r} must be param=value pairs")
+    params = {}
+    for keyword in call.keywords:
+        if keyword.arg in _GRID_PARAMETERS:
+            raise ValueError(f"{keyword.arg} is set by the grid (--seeds, --contamination), "
+                             f"not in a detector's name ({name!r})")
+        if keyword.arg in params:
+            raise ValueError(f"{keyword.arg} is given twice in {name!r}")
+        try:
+            params[keyword.arg] = ast.literal_eval(keyword.value)
+        except ValueError:
+            raise ValueError(
+                f"the value of {keyword.arg} in {name!r} must be a Python literal (a number, "
+                f"a quoted string, True, False, None, a tuple, list or dict), not "
+                f"{ast.unparse(keyword.value)}") from None
+    return base, params
+
+
+def _with_params(factory, params, random_state, contamination):
+    return factory(random_state, contamination).set_params(**params)
 
 
 def make_detector(name, random_state=0, contamination=0.1):
-    """A new detector of the registered kind ``name``."""
+    """A new detector of the registered kind ``name`` (``"NAME(param=value, ...)"`` too)."""
     return get_factory(name)(random_state, contamination)
 
 
