@@ -286,7 +286,9 @@ def make_tasks(detectors, datasets, seeds, protocol="unsupervised", **options):
     ``options`` are the other fields of :class:`Task` (``contamination``,
     ``max_train``, ``max_test``, ``time_limit``, ``threads``, ``split_seed``).
     """
-    return [Task(name, get_factory(name), dataset, int(seed), protocol, **options)
+    # Once per name: a name with parameters is parsed and checked when resolved.
+    factories = {name: get_factory(name) for name in detectors}
+    return [Task(name, factories[name], dataset, int(seed), protocol, **options)
             for dataset in datasets for seed in seeds for name in detectors]
 
 
