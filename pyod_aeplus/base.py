@@ -56,8 +56,18 @@ def deterministic_cudnn():
         torch.backends.cudnn.deterministic = previous
 
 
+def qualified_name(cls):
+    """``module.QualName`` of a class: the key of :func:`registered_detectors`."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def registered_detectors():
-    """Name → class of every detector built on the engine (used by ``load``)."""
+    """Module-qualified class name → class, of every detector built on the engine.
+
+    ``load`` resolves a file's class here, and only here: a file can name no
+    other class, and a user's class named like a built-in one (``DenseAE`` in
+    the user's own module) gets its own entry instead of replacing it.
+    """
     return dict(_DETECTORS)
 
 
@@ -142,7 +152,7 @@ class BaseAutoEncoder(BaseDetector):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if not cls.__name__.startswith("_"):
-            _DETECTORS[cls.__name__] = cls
+            _DETECTORS[qualified_name(cls)] = cls
 
     def _store_init_arguments(self, arguments):
         """Store ``__init__``'s arguments unchanged (``arguments`` is its ``locals()``).
@@ -519,20 +529,52 @@ class BaseAutoEncoder(BaseDetector):
         if module_state is not None:
             self._restore_module(module_state, state["device_"])
 
-    def _restore_module(self, module_state, device):
+    def _restore_module(self, module_state, device, module=None):
+        """Set ``module_`` from a state dict, on ``device`` (the CPU when it does not exist here).
+
+        ``module``: a freshly built network to load the state into (``load``
+        builds it under its own checks); default: one built here.
+        """
         device = torch.device(device)
-        if device.type == "cuda" and not torch.cuda.is_available():
+        mps = getattr(torch.backends, "mps", None)
+        if (device.type == "cuda" and not torch.cuda.is_available()) or \
+                (device.type == "mps" and not (mps is not None and mps.is_available())):
             device = torch.device("cpu")
-        module = self._build_module()
+        # Building initialises weights from torch's global generator, which
+        # the loaded weights then overwrite: leave the caller's state as it was.
+        if module is None:
+            with torch.random.fork_rng(devices=[]):
+                module = self._build_module()
         module.load_state_dict(module_state)
         self.module_ = module.to(device).eval()
         self.device_ = device
 
     def save(self, path):
-        """Save the fitted detector: parameters as JSON, tensors with ``torch.save``.
+        """Save the fitted detector without pickle (format: :mod:`pyod_aeplus.persistence`).
+
+        Parameters and scalar fitted state are stored as JSON, arrays and
+        weights as tensors, with a SHA-256 checksum of the whole. The write
+        is atomic: a temporary file in the same folder, fsynced, then renamed
+        over ``path``, so an existing file survives a failed, interrupted or
+        concurrent save. A thresholder given as ``contamination`` (from
+        pythresh or :mod:`pyod_aeplus.thresholds`) is stored as its class
+        and parameters.
 
         Load it with :func:`pyod_aeplus.load` (or ``type(self).load``), which
-        never executes code from the file.
+        verifies the checksum and the contents and never executes code from
+        the file.
+
+        Parameters
+        ----------
+        path : str, path-like or writable binary file object
+            Where to write.
+
+        Raises
+        ------
+        ValueError
+            When a parameter cannot be stored; the message names it.
+        OSError
+            When the file cannot be written; the message names the path.
         """
         from .persistence import save_detector
 
@@ -541,10 +583,10 @@ class BaseAutoEncoder(BaseDetector):
 
     @classmethod
     def load(cls, path, device=None):
-        """Load a detector saved with :meth:`save`; refuses a file of another class."""
-        from .persistence import load_detector
+        """Load a detector saved with :meth:`save`; refuses a file of another class.
 
-        detector = load_detector(path, device=device)
-        if not isinstance(detector, cls):
-            raise ValueError(f"{path} holds a {type(detector).__name__}, not a {cls.__name__}")
-        return detector
+        See :func:`pyod_aeplus.load` for the checks made on the file.
+        """
+        from .persistence import _load
+
+        return _load(path, device=device, expected=cls)
