@@ -1,6 +1,7 @@
 """The benchmark harness: protocols, metrics, failures, resuming, joblib and Dask backends."""
 
 import csv
+import os
 import time
 
 import numpy as np
@@ -15,7 +16,8 @@ from pyod_aeplus.benchmark import (
     split,
     summarize,
 )
-from pyod_aeplus.benchmark.cli import main as cli_main
+from pyod_aeplus.benchmark.cli import _dataset_groups, main as cli_main
+from pyod_aeplus.benchmark.runner import read_rows
 
 TIMING = {"fit_seconds", "score_seconds", "peak_memory_mb"}
 GRID = dict(detectors=["DenseAE", "IForest"], datasets=["wine", "vertebral"], seeds=[0, 1])
@@ -92,6 +94,7 @@ def test_resume_reuses_a_row_only_with_the_same_settings(tmp_path):
                                                                random_state=seed), overwrite=True)
     rows = run_grid(make_tasks(**grid), path, progress=False)
     assert len(rows) == 3 and len({r["settings"] for r in rows}) == 3
+
     # Objects whose repr holds a memory address (a pythresh thresholder's
     # does) still give a stable fingerprint.
     class Thresholder:
@@ -272,3 +275,44 @@ def test_cli_anomaly_types(tmp_path, monkeypatch, capsys):
 def test_report_has_no_anomaly_kind_section_for_real_sets(tmp_path):
     rows = run_grid(make_tasks(["ECOD"], ["wine"], [0]), tmp_path / "r.csv", progress=False)
     assert "by kind of synthetic anomaly" not in markdown_report(rows)
+
+
+# ------------------------------------------------------------ embedding sets
+def test_the_embeddings_group_is_the_development_embedding_sets():
+    from pyod_aeplus.datasets._registry import EMBEDDING_NAMES, EMBEDDING_SHA256
+
+    group = _dataset_groups()["embeddings"]
+    assert len(group) == len(set(group)) == 19 and set(group) == set(EMBEDDING_SHA256)
+    assert set(group) <= set(EMBEDDING_NAMES)
+    assert "ResNet18_MVTec-AD_bottle" in group and "BERT_20news_3" in group
+
+
+def test_cli_skips_the_embedding_sets_that_are_absent(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PYOD_AEPLUS_DATA", str(tmp_path / "empty"))
+    code = cli_main(["--detectors", "IForest", "--datasets", "embeddings", "--seeds", "0",
+                     "--output", str(tmp_path), "--no-plots"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("not cached") == 19 and "skipping ResNet18_MVTec-AD_bottle" in err
+    assert err.endswith("no data sets to run\n")
+
+
+def test_cli_runs_embedding_sets(tmp_path, capsys):
+    data = os.environ.get("PYOD_AEPLUS_DATA") or ""
+    sets = ["ResNet18_MVTec-AD_toothbrush", "BERT_20news_3"]
+    for name in sets:
+        if not os.path.isfile(os.path.join(data, "embeddings", f"{name}.npz")):
+            pytest.skip(f"embeddings/{name}.npz is not in PYOD_AEPLUS_DATA")
+    code = cli_main(["--detectors", "IForest", "--datasets", *sets, "--seeds", "0",
+                     "--max-train", "300", "--output", str(tmp_path), "--no-plots"])
+    assert code == 0
+    rows = read_rows(tmp_path / "results.csv")
+    assert sorted(r["dataset"] for r in rows) == sorted(sets)
+    assert {r["n_features"] for r in rows} == {512, 768} and all(r["error"] == "" for r in rows)
+
+
+def test_cli_refuses_an_unknown_data_set(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["--detectors", "IForest", "--datasets", "nope", "--output", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "error: unknown data set 'nope'" in capsys.readouterr().err
