@@ -2,7 +2,9 @@
 
 import csv
 import os
+import signal
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from pyod_aeplus.benchmark import (
     split,
     summarize,
 )
+from pyod_aeplus.benchmark import runner
 from pyod_aeplus.benchmark.cli import _dataset_groups, main as cli_main
 from pyod_aeplus.benchmark.runner import read_rows
 
@@ -275,6 +278,164 @@ def test_cli_anomaly_types(tmp_path, monkeypatch, capsys):
 def test_report_has_no_anomaly_kind_section_for_real_sets(tmp_path):
     rows = run_grid(make_tasks(["ECOD"], ["wine"], [0]), tmp_path / "r.csv", progress=False)
     assert "by kind of synthetic anomaly" not in markdown_report(rows)
+
+
+# ------------------------------------------------------- a torn results file
+#: Our deep detectors (ConvAE reads each row of 13 features as a sequence) and a classical one.
+TORN_GRID = dict(detectors=["AEPlus(epochs=2)", "ConvAE(epochs=2)", "VAE(epochs=2)", "IForest"],
+                 datasets=["wine"], seeds=[0])
+
+
+@pytest.fixture(scope="module")
+def finished_grid(tmp_path_factory):
+    """A finished grid's CSV, its rows and its bytes."""
+    path = tmp_path_factory.mktemp("grid") / "results.csv"
+    rows = run_grid(make_tasks(**TORN_GRID), path, progress=False)
+    assert len(rows) == 4 and all(r["error"] == "" for r in rows)
+    return path, rows, path.read_bytes()
+
+
+def record_offsets(content):
+    """Byte offset where each record of a CSV written by the runner starts, and its end."""
+    lines = content.split(b"\r\n")
+    offsets, position = [], 0
+    for line in lines[:-1]:
+        offsets.append(position)
+        position += len(line) + 2
+    return offsets + [position]
+
+
+def resume(tasks, path):
+    """run_grid on ``path``, with the warnings it gives and the runs it runs."""
+    ran = []
+    original = runner.run_task
+
+    def counting(task):
+        ran.append(task.detector)
+        return original(task)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runner.run_task = counting
+        try:
+            rows = run_grid(tasks, path, progress=False)
+        finally:
+            runner.run_task = original
+    return rows, ran, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("torn", ["AEPlus(epochs=2)", "ConvAE(epochs=2)", "VAE(epochs=2)"])
+def test_resume_drops_a_torn_last_row_and_runs_it_again(torn, finished_grid, tmp_path):
+    source, rows, content = finished_grid
+    order = [r["detector"] for r in read_rows(source)]
+    # That detector's row last, cut short halfway, as a kill or a full disk leaves it.
+    path = tmp_path / "results.csv"
+    offsets = record_offsets(content)
+    header = content[:offsets[1]]
+    by_detector = {order[i]: content[offsets[i + 1]:offsets[i + 2]] for i in range(4)}
+    whole = [by_detector[d] for d in order if d != torn]
+    path.write_bytes(header + b"".join(whole) + by_detector[torn][:len(by_detector[torn]) // 2])
+    tasks = make_tasks(**TORN_GRID)
+    again, ran, messages = resume(tasks, path)
+    assert ran == [torn]  # only the torn run runs again; no whole row is lost
+    assert len(messages) == 1 and "dropping a row that is not whole" in messages[0]
+    assert sorted(r["detector"] for r in again) == sorted(order)
+    assert comparable(again) == comparable(rows)  # every run is deterministic
+    with open(path, newline="") as handle:
+        assert len(list(csv.reader(handle))) == 5
+    assert "## Summary" in markdown_report(again)
+    # A second resume has nothing left to do.
+    assert resume(tasks, path)[1:] == ([], [])
+
+
+def test_resume_completes_a_whole_row_that_lost_only_its_line_ending(finished_grid, tmp_path):
+    source, rows, content = finished_grid
+    path = tmp_path / "results.csv"
+    path.write_bytes(content[:-2])
+    again, ran, messages = resume(make_tasks(**TORN_GRID), path)
+    assert ran == [] and messages == []
+    assert path.read_bytes() == content
+
+
+def test_resume_survives_rows_merged_by_an_earlier_version(finished_grid, tmp_path):
+    """A torn row with the next row appended onto it (``...,0IForest,wine,...``), which
+    made every later resume fail with 'could not convert string to float'."""
+    source, rows, content = finished_grid
+    offsets = record_offsets(content)
+    cut = offsets[2] + 40  # in the numbers of the first row after the header's next
+    merged = content[:cut] + content[offsets[3]:]
+    path = tmp_path / "results.csv"
+    path.write_bytes(merged)
+    with pytest.warns(UserWarning, match="leaving out a row that is not whole"):
+        assert len(read_rows(path)) == 2
+    again, ran, messages = resume(make_tasks(**TORN_GRID), path)
+    assert len(ran) == 2 and len(messages) == 1
+    assert comparable(again) == comparable(rows)
+    assert "## Summary" in markdown_report(again)
+
+
+def test_a_header_cut_short_starts_the_file_again(finished_grid, tmp_path):
+    source, rows, content = finished_grid
+    path = tmp_path / "results.csv"
+    path.write_bytes(content[:30])
+    again, ran, messages = resume(make_tasks(["IForest"], ["wine"], [0]), path)
+    assert ran == ["IForest"] and messages == [f"{path}: its header was cut short; starting it "
+                                               "again"]
+    assert len(again) == 1
+
+
+def test_a_failed_write_leaves_no_half_row(tmp_path, monkeypatch):
+    path = tmp_path / "results.csv"
+    run_grid(make_tasks(["IForest"], ["wine"], [0]), path, progress=False)
+    before = path.read_bytes()
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        run_grid(make_tasks(["IForest"], ["vertebral"], [0]), path, progress=False)
+    assert path.read_bytes() == before
+
+
+# --------------------------------------------------- the caller's global state
+def test_threads_are_given_back_to_the_caller(tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        rows = run_grid(make_tasks(["IForest"], ["wine"], [0], threads=1), tmp_path / "r.csv",
+                        progress=False)
+        assert rows[0]["error"] == ""
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_time_limit_keeps_the_callers_alarm(tmp_path):
+    calls = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: calls.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1000)
+        rows = run_grid(make_tasks(["IForest"], ["wine"], [0], time_limit=60),
+                        tmp_path / "a.csv", progress=False)
+        assert rows[0]["error"] == ""
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < left <= 1000  # still pending, with the time it had left
+        assert calls == []
+        # A caller's alarm that falls due during a run goes off when the run ends.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        rows = run_grid(make_tasks(["test-slow"], ["wine"], [0], time_limit=0.5),
+                        tmp_path / "b.csv", progress=False)
+        assert rows[0]["error"].startswith("RunTimeout")
+        deadline = time.monotonic() + 30
+        while not calls and time.monotonic() < deadline:
+            signal.pause() if hasattr(signal, "pause") else time.sleep(0.01)
+        assert calls == [signal.SIGALRM]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # ------------------------------------------------------------ embedding sets
