@@ -20,6 +20,7 @@ from pyod_aeplus.benchmark import (
 )
 from pyod_aeplus.benchmark import runner
 from pyod_aeplus.benchmark.cli import _dataset_groups, main as cli_main
+from pyod_aeplus.benchmark.plots import plot_time_vs_auc
 from pyod_aeplus.benchmark.runner import read_rows
 
 TIMING = {"fit_seconds", "score_seconds", "peak_memory_mb"}
@@ -436,6 +437,44 @@ def test_a_time_limit_keeps_the_callers_alarm(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# ------------------------------------------------------------ report, plots
+def test_one_seed_has_no_seed_spread(finished_grid):
+    _, rows, _ = finished_grid
+    assert summarize(rows)["roc_auc_seed_std"].isna().all()
+    report = markdown_report(rows)
+    assert "roc_auc_seed_std" not in report and "0.000 |" not in report.split("## ROC")[0]
+
+
+def test_the_seed_spread_shows_with_two_seeds_and_na_where_one(tmp_path):
+    forest = "IForest(n_estimators=10)"
+    rows = run_grid(make_tasks([forest], ["wine"], [0, 1]), tmp_path / "r.csv", progress=False)
+    rows += run_grid(make_tasks(["LOF"], ["wine"], [0]), tmp_path / "s.csv", progress=False)
+    spread = np.std([r["roc_auc"] for r in rows if r["detector"] == forest])
+    assert spread > 0
+    summary = summarize(rows)
+    assert summary.loc[forest, "roc_auc_seed_std"] == pytest.approx(spread)
+    assert np.isnan(summary.loc["LOF", "roc_auc_seed_std"])
+    lines = markdown_report(rows).splitlines()
+    assert "roc_auc_seed_std" in lines[lines.index("## Summary (sorted by mean rank)") + 2]
+    assert next(x for x in lines if x.startswith("| LOF |")).count("| n/a |") == 1
+    assert f"| {spread:.3f} |" in next(x for x in lines if x.startswith(f"| {forest} |"))
+
+
+def test_fit_time_plot_names_detectors_in_a_legend_not_on_the_points(finished_grid):
+    _, rows, _ = finished_grid
+    fig, ax = plot_time_vs_auc(rows)
+    try:
+        assert len(ax.texts) == 0  # labels by the points overlap
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == list(summarize(rows).index)
+        markers = {tuple(c.get_paths()[0].vertices.round(3).ravel()) for c in ax.collections}
+        assert len(markers) == 4  # told apart by shape as well as colour
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
 
 
 # ------------------------------------------------------------ embedding sets
