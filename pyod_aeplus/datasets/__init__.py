@@ -10,6 +10,7 @@ source when missing, and a few small ADBench sets ship inside the package so
 that the quick benchmark and the tests run with no download at all.
 """
 
+import functools
 import gzip
 import inspect
 import io
@@ -274,7 +275,8 @@ def _resolve(name):
     ADBench's ``24_mnist`` goes by its full name or number here.
     """
     if not isinstance(name, (str, int)) or isinstance(name, bool):
-        raise TypeError(f"a data set name must be a string, got {type(name).__name__}")
+        raise TypeError(f"a data set name must be a string (or an ADBench number), got "
+                        f"{type(name).__name__}")
     key = str(name).strip().lower()
     if key in SYNTHETIC:
         return "synthetic", key
@@ -294,24 +296,16 @@ def _resolve(name):
 
 
 def _loader(kind, full):
+    """The function that loads the set ``full`` and the keyword arguments it takes
+    (None: any, passed on to a function that checks them)."""
     if kind in ("synthetic", "tutorial"):
-        return _LOADERS[full]
-    return load_odds if kind == "odds" else load_adbench
-
-
-def _check_keywords(name, kind, full, kwargs):
-    """Refuse a keyword the set's loader does not take (it would be silently ignored)."""
-    loader = _loader(kind, full)
-    parameters = inspect.signature(loader).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        return  # the loader passes them on, and its callee checks them
-    # The ADBench and ODDS loaders take the name only.
-    accepted = [p for p in parameters if kind in ("synthetic", "tutorial")]
-    unknown = [k for k in kwargs if k not in accepted]
-    if unknown:
-        takes = f"takes {', '.join(accepted)}" if accepted else "takes no keyword arguments"
-        raise TypeError(f"load_dataset({name!r}) got an unexpected keyword argument "
-                        f"{', '.join(map(repr, unknown))}: {full} {takes}")
+        loader = _LOADERS[full]
+        parameters = inspect.signature(loader).parameters.values()
+        if any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return loader, None
+        return loader, [p.name for p in parameters]
+    # The ADBench and ODDS loaders take the set's name only.
+    return functools.partial(load_odds if kind == "odds" else load_adbench, full), []
 
 
 def load_dataset(name, *, return_X_y=False, **kwargs):
@@ -356,9 +350,13 @@ def load_dataset(name, *, return_X_y=False, **kwargs):
                       f"{data.source}, {anomaly_type} anomalies (ADBench)")
     else:
         kind, full = _resolve(name)
-        _check_keywords(name, kind, full, kwargs)
-        data = _loader(kind, full)(**kwargs) if kind in ("synthetic", "tutorial") \
-            else _loader(kind, full)(full)
+        loader, accepted = _loader(kind, full)
+        unknown = [] if accepted is None else [k for k in kwargs if k not in accepted]
+        if unknown:  # refused: it would be ignored without a word
+            takes = f"takes {', '.join(accepted)}" if accepted else "takes no keyword arguments"
+            raise TypeError(f"load_dataset({name!r}) got an unexpected keyword argument "
+                            f"{', '.join(map(repr, unknown))}: {full} {takes}")
+        data = loader(**kwargs)
     return (data.X, data.y) if return_X_y else data
 
 
