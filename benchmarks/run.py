@@ -1,7 +1,7 @@
 """Run a benchmark grid: ``python benchmarks/run.py --help`` (same as pyod-aeplus-benchmark).
 
-Sets PYOD_AEPLUS_DATA to ../shared/datasets when that folder exists and
-the variable is unset.
+When PYOD_AEPLUS_DATA is unset, it is set to the folder ``shared/datasets``
+beside the project's folder if there is one (the development data).
 """
 
 import os

@@ -1,7 +1,10 @@
 """The benchmark harness: protocols, metrics, failures, resuming, joblib and Dask backends."""
 
 import csv
+import os
+import signal
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -15,7 +18,10 @@ from pyod_aeplus.benchmark import (
     split,
     summarize,
 )
-from pyod_aeplus.benchmark.cli import main as cli_main
+from pyod_aeplus.benchmark import runner
+from pyod_aeplus.benchmark.cli import _dataset_groups, main as cli_main
+from pyod_aeplus.benchmark.plots import plot_time_vs_auc
+from pyod_aeplus.benchmark.runner import read_rows
 
 TIMING = {"fit_seconds", "score_seconds", "peak_memory_mb"}
 GRID = dict(detectors=["DenseAE", "IForest"], datasets=["wine", "vertebral"], seeds=[0, 1])
@@ -92,6 +98,7 @@ def test_resume_reuses_a_row_only_with_the_same_settings(tmp_path):
                                                                random_state=seed), overwrite=True)
     rows = run_grid(make_tasks(**grid), path, progress=False)
     assert len(rows) == 3 and len({r["settings"] for r in rows}) == 3
+
     # Objects whose repr holds a memory address (a pythresh thresholder's
     # does) still give a stable fingerprint.
     class Thresholder:
@@ -272,3 +279,240 @@ def test_cli_anomaly_types(tmp_path, monkeypatch, capsys):
 def test_report_has_no_anomaly_kind_section_for_real_sets(tmp_path):
     rows = run_grid(make_tasks(["ECOD"], ["wine"], [0]), tmp_path / "r.csv", progress=False)
     assert "by kind of synthetic anomaly" not in markdown_report(rows)
+
+
+# ------------------------------------------------------- a torn results file
+#: Our deep detectors (ConvAE reads each row of 13 features as a sequence) and a classical one.
+TORN_GRID = dict(detectors=["AEPlus(epochs=2)", "ConvAE(epochs=2)", "VAE(epochs=2)", "IForest"],
+                 datasets=["wine"], seeds=[0])
+
+
+@pytest.fixture(scope="module")
+def finished_grid(tmp_path_factory):
+    """A finished grid's CSV, its rows and its bytes."""
+    path = tmp_path_factory.mktemp("grid") / "results.csv"
+    rows = run_grid(make_tasks(**TORN_GRID), path, progress=False)
+    assert len(rows) == 4 and all(r["error"] == "" for r in rows)
+    return path, rows, path.read_bytes()
+
+
+def record_offsets(content):
+    """Byte offset where each record of a CSV written by the runner starts, and its end."""
+    lines = content.split(b"\r\n")
+    offsets, position = [], 0
+    for line in lines[:-1]:
+        offsets.append(position)
+        position += len(line) + 2
+    return offsets + [position]
+
+
+def resume(tasks, path):
+    """run_grid on ``path``, with the warnings it gives and the runs it runs."""
+    ran = []
+    original = runner.run_task
+
+    def counting(task):
+        ran.append(task.detector)
+        return original(task)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runner.run_task = counting
+        try:
+            rows = run_grid(tasks, path, progress=False)
+        finally:
+            runner.run_task = original
+    return rows, ran, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("torn", ["AEPlus(epochs=2)", "ConvAE(epochs=2)", "VAE(epochs=2)"])
+def test_resume_drops_a_torn_last_row_and_runs_it_again(torn, finished_grid, tmp_path):
+    source, rows, content = finished_grid
+    order = [r["detector"] for r in read_rows(source)]
+    # That detector's row last, cut short halfway, as a kill or a full disk leaves it.
+    path = tmp_path / "results.csv"
+    offsets = record_offsets(content)
+    header = content[:offsets[1]]
+    by_detector = {order[i]: content[offsets[i + 1]:offsets[i + 2]] for i in range(4)}
+    whole = [by_detector[d] for d in order if d != torn]
+    path.write_bytes(header + b"".join(whole) + by_detector[torn][:len(by_detector[torn]) // 2])
+    tasks = make_tasks(**TORN_GRID)
+    again, ran, messages = resume(tasks, path)
+    assert ran == [torn]  # only the torn run runs again; no whole row is lost
+    assert len(messages) == 1 and "dropping a row that is not whole" in messages[0]
+    assert sorted(r["detector"] for r in again) == sorted(order)
+    assert comparable(again) == comparable(rows)  # every run is deterministic
+    with open(path, newline="") as handle:
+        assert len(list(csv.reader(handle))) == 5
+    assert "## Summary" in markdown_report(again)
+    # A second resume has nothing left to do.
+    assert resume(tasks, path)[1:] == ([], [])
+
+
+def test_resume_completes_a_whole_row_that_lost_only_its_line_ending(finished_grid, tmp_path):
+    source, rows, content = finished_grid
+    path = tmp_path / "results.csv"
+    path.write_bytes(content[:-2])
+    again, ran, messages = resume(make_tasks(**TORN_GRID), path)
+    assert ran == [] and messages == []
+    assert path.read_bytes() == content
+
+
+def test_resume_survives_rows_merged_by_an_earlier_version(finished_grid, tmp_path):
+    """A torn row with the next row appended onto it (``...,0IForest,wine,...``), which
+    made every later resume fail with 'could not convert string to float'."""
+    source, rows, content = finished_grid
+    offsets = record_offsets(content)
+    cut = offsets[2] + 40  # in the numbers of the first row after the header's next
+    merged = content[:cut] + content[offsets[3]:]
+    path = tmp_path / "results.csv"
+    path.write_bytes(merged)
+    with pytest.warns(UserWarning, match="leaving out a row that is not whole"):
+        assert len(read_rows(path)) == 2
+    again, ran, messages = resume(make_tasks(**TORN_GRID), path)
+    assert len(ran) == 2 and len(messages) == 1
+    assert comparable(again) == comparable(rows)
+    assert "## Summary" in markdown_report(again)
+
+
+def test_a_header_cut_short_starts_the_file_again(finished_grid, tmp_path):
+    source, rows, content = finished_grid
+    path = tmp_path / "results.csv"
+    path.write_bytes(content[:30])
+    again, ran, messages = resume(make_tasks(["IForest"], ["wine"], [0]), path)
+    assert ran == ["IForest"] and messages == [f"{path}: its header was cut short; starting it "
+                                               "again"]
+    assert len(again) == 1
+
+
+def test_a_failed_write_leaves_no_half_row(tmp_path, monkeypatch):
+    path = tmp_path / "results.csv"
+    run_grid(make_tasks(["IForest"], ["wine"], [0]), path, progress=False)
+    before = path.read_bytes()
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        run_grid(make_tasks(["IForest"], ["vertebral"], [0]), path, progress=False)
+    assert path.read_bytes() == before
+
+
+# --------------------------------------------------- the caller's global state
+def test_threads_are_given_back_to_the_caller(tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        rows = run_grid(make_tasks(["IForest"], ["wine"], [0], threads=1), tmp_path / "r.csv",
+                        progress=False)
+        assert rows[0]["error"] == ""
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_time_limit_keeps_the_callers_alarm(tmp_path):
+    calls = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: calls.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1000)
+        rows = run_grid(make_tasks(["IForest"], ["wine"], [0], time_limit=60),
+                        tmp_path / "a.csv", progress=False)
+        assert rows[0]["error"] == ""
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < left <= 1000  # still pending, with the time it had left
+        assert calls == []
+        # A caller's alarm that falls due during a run goes off when the run ends.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        rows = run_grid(make_tasks(["test-slow"], ["wine"], [0], time_limit=0.5),
+                        tmp_path / "b.csv", progress=False)
+        assert rows[0]["error"].startswith("RunTimeout")
+        deadline = time.monotonic() + 30
+        while not calls and time.monotonic() < deadline:
+            signal.pause() if hasattr(signal, "pause") else time.sleep(0.01)
+        assert calls == [signal.SIGALRM]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ------------------------------------------------------------ report, plots
+def test_one_seed_has_no_seed_spread(finished_grid):
+    _, rows, _ = finished_grid
+    assert summarize(rows)["roc_auc_seed_std"].isna().all()
+    report = markdown_report(rows)
+    assert "roc_auc_seed_std" not in report and "0.000 |" not in report.split("## ROC")[0]
+
+
+def test_the_seed_spread_shows_with_two_seeds_and_na_where_one(tmp_path):
+    forest = "IForest(n_estimators=10)"
+    rows = run_grid(make_tasks([forest], ["wine"], [0, 1]), tmp_path / "r.csv", progress=False)
+    rows += run_grid(make_tasks(["LOF"], ["wine"], [0]), tmp_path / "s.csv", progress=False)
+    spread = np.std([r["roc_auc"] for r in rows if r["detector"] == forest])
+    assert spread > 0
+    summary = summarize(rows)
+    assert summary.loc[forest, "roc_auc_seed_std"] == pytest.approx(spread)
+    assert np.isnan(summary.loc["LOF", "roc_auc_seed_std"])
+    lines = markdown_report(rows).splitlines()
+    assert "roc_auc_seed_std" in lines[lines.index("## Summary (sorted by mean rank)") + 2]
+    assert next(x for x in lines if x.startswith("| LOF |")).count("| n/a |") == 1
+    assert f"| {spread:.3f} |" in next(x for x in lines if x.startswith(f"| {forest} |"))
+
+
+def test_fit_time_plot_names_detectors_in_a_legend_not_on_the_points(finished_grid):
+    _, rows, _ = finished_grid
+    fig, ax = plot_time_vs_auc(rows)
+    try:
+        assert len(ax.texts) == 0  # labels by the points overlap
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == list(summarize(rows).index)
+        markers = {tuple(c.get_paths()[0].vertices.round(3).ravel()) for c in ax.collections}
+        assert len(markers) == 4  # told apart by shape as well as colour
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+# ------------------------------------------------------------ embedding sets
+def test_the_embeddings_group_is_the_development_embedding_sets():
+    from pyod_aeplus.datasets._registry import EMBEDDING_NAMES, EMBEDDING_SHA256
+
+    group = _dataset_groups()["embeddings"]
+    assert len(group) == len(set(group)) == 19 and set(group) == set(EMBEDDING_SHA256)
+    assert set(group) <= set(EMBEDDING_NAMES)
+    assert "ResNet18_MVTec-AD_bottle" in group and "BERT_20news_3" in group
+
+
+def test_cli_skips_the_embedding_sets_that_are_absent(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PYOD_AEPLUS_DATA", str(tmp_path / "empty"))
+    code = cli_main(["--detectors", "IForest", "--datasets", "embeddings", "--seeds", "0",
+                     "--output", str(tmp_path), "--no-plots"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("not cached") == 19 and "skipping ResNet18_MVTec-AD_bottle" in err
+    assert err.endswith("no data sets to run\n")
+
+
+def test_cli_runs_embedding_sets(tmp_path, capsys):
+    data = os.environ.get("PYOD_AEPLUS_DATA") or ""
+    sets = ["ResNet18_MVTec-AD_toothbrush", "BERT_20news_3"]
+    for name in sets:
+        if not os.path.isfile(os.path.join(data, "embeddings", f"{name}.npz")):
+            pytest.skip(f"embeddings/{name}.npz is not in PYOD_AEPLUS_DATA")
+    code = cli_main(["--detectors", "IForest", "--datasets", *sets, "--seeds", "0",
+                     "--max-train", "300", "--output", str(tmp_path), "--no-plots"])
+    assert code == 0
+    rows = read_rows(tmp_path / "results.csv")
+    assert sorted(r["dataset"] for r in rows) == sorted(sets)
+    assert {r["n_features"] for r in rows} == {512, 768} and all(r["error"] == "" for r in rows)
+
+
+def test_cli_refuses_an_unknown_data_set(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["--detectors", "IForest", "--datasets", "nope", "--output", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "error: unknown data set 'nope'" in capsys.readouterr().err

@@ -1,16 +1,33 @@
 """Loaders: embedded data, the cache, checksums, the offline error, each tutorial set."""
 
+import hashlib
+import io
 import os
+import re
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pyod_aeplus import datasets
-from pyod_aeplus.datasets import DatasetUnavailableError, load_dataset
-from pyod_aeplus.datasets._registry import ADBENCH_SHA256, EMBEDDED
+from pyod_aeplus.datasets import DatasetUnavailableError, _fetch, load_dataset
+from pyod_aeplus.datasets._registry import (
+    ADBENCH_COMMIT,
+    ADBENCH_DEV,
+    ADBENCH_NAMES,
+    ADBENCH_POINTERS,
+    ADBENCH_SHA256,
+    EMBEDDED,
+    EMBEDDING_DEV,
+    EMBEDDING_NAMES,
+    EMBEDDING_SHA256,
+    FILES,
+)
 
 SHARED = os.environ.get("PYOD_AEPLUS_DATA")
+#: An embedding set with no pinned checksum: a file of any bytes can stand in for it.
+UNPINNED = "ResNet18_CIFAR10_1"
 
 
 def need(relpath):
@@ -22,6 +39,32 @@ def need(relpath):
 def empty_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("PYOD_AEPLUS_DATA", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No download may happen: each attempt fails as with no network."""
+    def no_network(url, handle):
+        raise ConnectionError("network is unreachable")
+
+    monkeypatch.setattr(_fetch, "_http_download", no_network)
+
+
+def npz_bytes(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def put(cache, relpath, content):
+    path = cache / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def files_in(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
 @pytest.mark.parametrize("name", EMBEDDED)
@@ -51,13 +94,63 @@ def test_adbench_names_resolve(alias, empty_cache):
 
 
 def test_unknown_names_are_clear_errors():
-    with pytest.raises(ValueError, match="unknown ADBench data set 'nope'"):
+    with pytest.raises(ValueError, match="unknown data set 'nope'; known: generate_data, "):
         load_dataset("nope")
+    with pytest.raises(ValueError, match="unknown ADBench data set 'nope'"):
+        datasets.load_adbench("nope")
     with pytest.raises(ValueError, match="unknown ODDS data set"):
         datasets.load_odds("odds:nope")
+    with pytest.raises(ValueError, match="unknown ODDS data set 'odds:nope'"):
+        load_dataset("odds:nope")
 
 
-@pytest.mark.parametrize("name", sorted(ADBENCH_SHA256))
+def test_names_are_case_insensitive_and_mean_one_set_each(empty_cache):
+    for name in ("mnist", "Mnist", "MNIST", " mnist "):
+        assert datasets._resolve(name) == ("tutorial", "mnist")
+    # ADBench's MNIST set goes by its full name or number.
+    assert datasets._resolve("24_MNIST") == datasets._resolve("24") == ("adbench", "24_mnist")
+    assert datasets._resolve("resnet18_mvtec-ad_BOTTLE") == ("embedding",
+                                                             "ResNet18_MVTec-AD_bottle")
+    assert datasets._resolve("ODDS:Lympho") == ("odds", "odds:lympho")
+    assert load_dataset("Wine").name == load_dataset("WINE").name == "45_wine"
+    assert load_dataset("Generate_Data").name == "generate_data"
+
+
+def test_mnist_by_any_case_is_the_tutorial_set():
+    need("mnist/t10k-images-idx3-ubyte.gz")
+    upper = load_dataset("Mnist")
+    assert upper.name == "mnist" and upper.X.shape[1] == 784
+    np.testing.assert_array_equal(upper.X, load_dataset("mnist").X)
+
+
+def test_return_X_y_gives_the_arrays_of_the_bunch(empty_cache):
+    data = load_dataset("wine")
+    assert set(data) == {"X", "y", "name", "source"}
+    X, y = load_dataset("wine", return_X_y=True)
+    np.testing.assert_array_equal(X, data.X)
+    np.testing.assert_array_equal(y, data.y)
+    X, y = load_dataset("wine@dependency", return_X_y=True)
+    np.testing.assert_array_equal(X, load_dataset("wine@dependency").X)
+    X, y = load_dataset("make_classification", return_X_y=True, n_samples=500)
+    assert X.shape == (500, 32) and y.shape == (500,)
+
+
+@pytest.mark.parametrize("name, keywords, message", [
+    ("wine", {"normal_digit": 3}, "load_dataset\\('wine'\\) got an unexpected keyword argument "
+                                  "'normal_digit': 45_wine takes no keyword arguments"),
+    ("wine@local", {"normal_digit": 3}, "unexpected keyword argument 'normal_digit'"),
+    ("odds:lympho", {"drop_time": True}, "unexpected keyword argument 'drop_time'"),
+    ("ResNet18_MVTec-AD_bottle", {"seed": 0}, "unexpected keyword argument 'seed'"),
+    ("mnist", {"digit": 3}, "unexpected keyword argument 'digit': mnist takes normal_digit, "
+                            "anomaly_digit, contamination, random_state"),
+    ("creditcard", {"drop_time": False, "x": 1}, "unexpected keyword argument 'x'"),
+])
+def test_a_keyword_the_loader_does_not_take_is_refused(name, keywords, message, offline):
+    with pytest.raises(TypeError, match=message):
+        load_dataset(name, **keywords)
+
+
+@pytest.mark.parametrize("name", ADBENCH_DEV)
 def test_development_sets_from_the_cache(name):
     need(f"adbench/{name}.npz")
     data = datasets.load_adbench(name)
@@ -71,13 +164,7 @@ def test_odds_sets(name):
     assert data.X.shape[0] == data.y.shape[0] and set(np.unique(data.y)) == {0, 1}
 
 
-def test_offline_error_names_file_url_and_folder(empty_cache, monkeypatch):
-    import pooch
-
-    def offline(*args, **kwargs):
-        raise ConnectionError("network is unreachable")
-
-    monkeypatch.setattr(pooch, "retrieve", offline)
+def test_offline_error_names_file_url_and_folder(empty_cache, offline):
     with pytest.raises(DatasetUnavailableError) as info:
         datasets.load_adbench("1_ALOI")
     message = str(info.value)
@@ -85,32 +172,199 @@ def test_offline_error_names_file_url_and_folder(empty_cache, monkeypatch):
     assert "https://github.com/Minqi824/ADBench/raw/" in message
     assert str(empty_cache / "adbench" / "1_ALOI.npz") in message
     assert "PYOD_AEPLUS_DATA" in message
+    assert files_in(empty_cache) == []  # the failed download left nothing behind
 
 
 def test_checksum_mismatch_refuses_the_file(empty_cache, monkeypatch):
-    import pooch
-
     bad = empty_cache / "adbench" / "1_ALOI.npz"
     bad.parent.mkdir(parents=True)
     np.savez(bad, X=np.zeros((3, 2)), y=np.zeros(3))
-    monkeypatch.setattr(pooch, "retrieve", lambda *a, **k: pytest.fail("must not download"))
+    monkeypatch.setattr(_fetch, "_http_download", lambda *a: pytest.fail("must not download"))
     with pytest.raises(ValueError, match="checksum mismatch for .*1_ALOI.npz"):
         datasets.load_adbench("1_ALOI")
+
+
+def test_a_tilde_in_the_data_folder_is_expanded_everywhere(tmp_path, monkeypatch, offline):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PYOD_AEPLUS_DATA", "~/data")
+    assert datasets.data_home() == tmp_path / "data"
+    put(tmp_path / "data", "adbench/3_backdoor.npz", npz_bytes(X=np.eye(4), y=[0, 0, 0, 1]))
+    assert _fetch.is_cached("adbench/3_backdoor.npz")
+    assert datasets._availability("3_backdoor") == "cached"
+    assert load_dataset("3_backdoor").y.tolist() == [0, 0, 0, 1]
+
+
+def test_every_classical_file_stored_in_full_is_pinned():
+    assert len(ADBENCH_SHA256) == 43 and set(ADBENCH_SHA256).isdisjoint(ADBENCH_POINTERS)
+    assert set(ADBENCH_SHA256) | set(ADBENCH_POINTERS) == set(ADBENCH_NAMES)
+    assert set(ADBENCH_DEV) <= set(ADBENCH_SHA256) and len(ADBENCH_DEV) == 21
+    for name in ADBENCH_NAMES:
+        url, sha256 = FILES[f"adbench/{name}.npz"]
+        assert url.endswith(f"/{ADBENCH_COMMIT}/adbench/datasets/Classical/{name}.npz")
+        assert sha256 == ADBENCH_SHA256.get(name)
+        assert sha256 is None or re.fullmatch("[0-9a-f]{64}", sha256)
+
+
+@pytest.mark.parametrize("name", sorted(ADBENCH_SHA256))
+def test_classical_pins_match_the_files(name):
+    need(f"adbench/{name}.npz")
+    digest = hashlib.sha256((Path(SHARED) / "adbench" / f"{name}.npz").read_bytes()).hexdigest()
+    assert digest == ADBENCH_SHA256[name]
+
+
+@pytest.mark.parametrize("name", ADBENCH_POINTERS)
+def test_a_set_stored_upstream_as_a_pointer_is_not_downloaded(name, empty_cache, monkeypatch):
+    monkeypatch.setattr(_fetch, "_http_download", lambda *a: pytest.fail("must not download"))
+    with pytest.raises(DatasetUnavailableError, match=f"cannot get {name}.npz: it is not in the "
+                       "cache and cannot be downloaded .*large-file pointer"):
+        load_dataset(name)
+    assert {r["name"]: r["available"] for r in datasets.list_datasets()}[name] == "manual"
+
+
+@pytest.mark.parametrize("content", [
+    b"",
+    npz_bytes(X=np.eye(40), y=np.zeros(40))[:300],
+    b"<!DOCTYPE html><html><body>429 Too Many Requests</body></html>",
+    npz_bytes(features=np.eye(3), y=np.zeros(3)),
+], ids=["empty", "truncated", "html page", "no X"])
+def test_a_damaged_unpinned_file_is_a_clear_error_naming_it(content, empty_cache, offline):
+    path = put(empty_cache, f"embeddings/{UNPINNED}.npz", content)
+    with pytest.raises(ValueError) as info:
+        load_dataset(UNPINNED)
+    message = str(info.value)
+    assert message.startswith(f"{path} cannot be read (")
+    assert "delete it and load the set again to download it anew from https://" in message
+    # A file that no URL serves cannot be fetched again: the error says so.
+    put(empty_cache, "adbench/9_census.npz", content)
+    with pytest.raises(ValueError, match="9_census.npz cannot be read .*replace it with the "
+                                         "published file \\(it cannot be downloaded"):
+        load_dataset("9_census")
+
+
+def test_a_damaged_creditcard_file_is_a_clear_error_naming_it(empty_cache, offline):
+    from conftest import write_creditcard_csv
+
+    path = write_creditcard_csv(empty_cache / "creditcard" / "creditcard.csv", n_rows=20)
+    path.write_bytes(path.read_bytes()[:-40])  # the last row cut short
+    with pytest.raises(ValueError, match=f"{re.escape(str(path))} cannot be read .*delete it"):
+        datasets.load_creditcard()
+    path.write_text("<html>error</html>\n")
+    with pytest.raises(ValueError, match="cannot be read .*does not have the credit-card "):
+        datasets.load_creditcard()
+
+
+def test_labels_other_than_0_and_1_are_refused(empty_cache, offline):
+    put(empty_cache, f"embeddings/{UNPINNED}.npz", npz_bytes(X=np.eye(4), y=[0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=f"{UNPINNED}: labels must be 0 \\(normal\\) or 1 "
+                                         "\\(anomaly\\); found 2$"):
+        load_dataset(UNPINNED)
+    put(empty_cache, f"embeddings/{UNPINNED}.npz", npz_bytes(X=np.eye(3), y=[0.0, 0.5, 1.0]))
+    with pytest.raises(ValueError, match="labels must be .*; found 0.5$"):
+        load_dataset(UNPINNED)
+    from conftest import write_creditcard_csv
+
+    path = write_creditcard_csv(empty_cache / "creditcard" / "creditcard.csv", n_rows=20)
+    path.write_text(path.read_text().replace('"1"\n', '"-1"\n'))
+    with pytest.raises(ValueError, match="creditcard: labels must be .*; found -1.0$"):
+        datasets.load_creditcard()
+
+
+def test_a_download_is_whole_or_absent(empty_cache, monkeypatch):
+    content = npz_bytes(X=np.eye(5), y=[0, 0, 0, 0, 1])
+
+    def interrupted(url, handle):
+        handle.write(content[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_fetch, "_http_download", interrupted)
+    with pytest.warns(UserWarning, match="no checksum is pinned"), \
+            pytest.raises(KeyboardInterrupt):
+        load_dataset(UNPINNED)
+    assert files_in(empty_cache) == []
+
+    # A partial file left by a killed download goes at the next download of that
+    # file; one still being written (another process's) stays.
+    folder = empty_cache / "embeddings"
+    killed = put(folder, f".{UNPINNED}.npz.abc123.part", b"half")
+    old = time.time() - 2 * _fetch.STALE_PARTIAL_SECONDS
+    os.utime(killed, (old, old))
+    live = put(folder, f".{UNPINNED}.npz.def456.part", b"half")
+    monkeypatch.setattr(_fetch, "_http_download", lambda url, handle: handle.write(content))
+    with pytest.warns(UserWarning, match="no checksum is pinned"):
+        data = load_dataset(UNPINNED)
+    assert data.y.tolist() == [0, 0, 0, 0, 1]
+    assert files_in(empty_cache) == [f"embeddings/{live.name}", f"embeddings/{UNPINNED}.npz"]
+
+
+def test_a_download_that_does_not_match_its_pin_is_not_kept(empty_cache, monkeypatch):
+    monkeypatch.setattr(_fetch, "_http_download", lambda url, handle: handle.write(b"other"))
+    with pytest.raises(ValueError, match="downloaded https://.*/1_ALOI.npz does not match its "
+                                         "pinned sha256 .*it was not kept"):
+        load_dataset("1_ALOI")
+    assert files_in(empty_cache) == []
+
+
+# ---------------------------------------------------------- embedding sets
+def test_embedding_sets_are_registered_with_their_urls_and_pins():
+    assert len(EMBEDDING_NAMES) == len(set(EMBEDDING_NAMES)) == 61 + 13
+    assert sum(n.startswith("ResNet18_MVTec-AD_") for n in EMBEDDING_NAMES) == 15
+    assert sum(n.startswith("ResNet18_MNIST-C_") for n in EMBEDDING_NAMES) == 16
+    assert set(EMBEDDING_DEV) == set(EMBEDDING_SHA256) and len(EMBEDDING_DEV) == 19
+    assert set(EMBEDDING_DEV) <= set(EMBEDDING_NAMES)
+    base = f"https://github.com/Minqi824/ADBench/raw/{ADBENCH_COMMIT}/adbench/datasets/"
+    assert FILES["embeddings/ResNet18_MVTec-AD_bottle.npz"] == (
+        base + "CV_by_ResNet18/MVTec-AD_bottle.npz", EMBEDDING_SHA256["ResNet18_MVTec-AD_bottle"])
+    assert FILES["embeddings/BERT_20news_3.npz"][0] == base + "NLP_by_BERT/20news_3.npz"
+    assert FILES[f"embeddings/{UNPINNED}.npz"][1] is None
+    assert all(re.fullmatch("[0-9a-f]{64}", s) for s in EMBEDDING_SHA256.values())
+    rows = [r for r in datasets.list_datasets() if r["kind"] == "embedding"]
+    assert [r["name"] for r in rows] == EMBEDDING_NAMES
+
+
+@pytest.mark.parametrize("name", EMBEDDING_DEV)
+def test_development_embedding_sets_load(name):
+    need(f"embeddings/{name}.npz")
+    data = load_dataset(name)  # verified against its pinned sha256 on the way
+    assert data.name == name and data.source.startswith("ADBench, ")
+    assert data.X.dtype == np.float64
+    assert data.X.shape[1] == (768 if name.startswith("BERT_") else 512)
+    assert set(np.unique(data.y)) == {0, 1} and len(data.X) == len(data.y)
+    assert load_dataset(name.lower()).name == name
+
+
+def test_an_unpinned_embedding_set_downloads_with_a_warning(empty_cache, monkeypatch):
+    content = npz_bytes(X=np.eye(5, dtype=np.float32), y=[0, 0, 0, 0, 1])
+    seen = []
+
+    def serve(url, handle):
+        seen.append(url)
+        handle.write(content)
+
+    monkeypatch.setattr(_fetch, "_http_download", serve)
+    with pytest.warns(UserWarning, match=f"{UNPINNED}.npz: no checksum is pinned"):
+        data = load_dataset(UNPINNED)
+    assert seen == [FILES[f"embeddings/{UNPINNED}.npz"][0]]
+    assert data.X.shape == (5, 5) and data.source == "ADBench, ResNet18 embeddings"
 
 
 def test_list_datasets_reports_availability(empty_cache):
     rows = {r["name"]: r for r in datasets.list_datasets()}
     assert rows["45_wine"]["available"] == "embedded"
     assert rows["1_ALOI"]["available"] == "download"
+    assert rows["3_backdoor"]["available"] == "manual"
+    assert rows["ResNet18_MVTec-AD_bottle"]["available"] == "download"
     assert rows["generate_data"]["available"] == "generated"
     assert {"ecg5000", "mnist", "creditcard", "odds:lympho", "make_classification"} <= set(rows)
     assert sum(r["kind"] == "adbench" for r in rows.values()) == 47
+    assert sum(r["kind"] == "embedding" for r in rows.values()) == 74
 
 
 def test_list_datasets_sees_the_cache():
     need("adbench/1_ALOI.npz")
+    need("embeddings/ResNet18_MVTec-AD_bottle.npz")
     rows = {r["name"]: r for r in datasets.list_datasets()}
     assert rows["1_ALOI"]["available"] == "cached"
+    assert rows["ResNet18_MVTec-AD_bottle"]["available"] == "cached"
 
 
 def test_ecg5000_inverts_the_tutorial_label():

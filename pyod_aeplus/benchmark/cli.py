@@ -10,11 +10,12 @@ DETECTOR_GROUPS = {"ours": OURS, "classical": CLASSICAL, "reference": REFERENCE}
 
 
 def _dataset_groups():
-    from ..datasets._registry import ADBENCH_SHA256, EMBEDDED
+    from ..datasets._registry import ADBENCH_DEV, EMBEDDED, EMBEDDING_DEV
 
     return {
         "embedded": list(EMBEDDED),
-        "dev": list(ADBENCH_SHA256),  # the 21 development ADBench sets
+        "dev": list(ADBENCH_DEV),  # the 21 development ADBench sets
+        "embeddings": list(EMBEDDING_DEV),  # the 19 development ResNet-18 / BERT sets
         "tutorials": ["ecg5000", "mnist", "make_classification", "generate_data"],
     }
 
@@ -26,18 +27,6 @@ def _expand(names, groups):
             if item not in out:
                 out.append(item)
     return out
-
-
-def _local_datasets():
-    """Names (ADBench: full and short, lower case) of every data set usable without a download."""
-    from ..datasets import list_datasets
-
-    local = set()
-    for row in list_datasets():
-        if row["available"] != "download":
-            name = row["name"].lower()
-            local.update({name, name.split("_", 1)[1]} if row["kind"] == "adbench" else {name})
-    return local
 
 
 def build_parser():
@@ -54,7 +43,7 @@ def build_parser():
                              "parameters too: 'AEPlus(trim_fraction=0, clip=None)'; "
                              f"registered: {', '.join(available_detectors())}")
     parser.add_argument("--datasets", nargs="+", default=None,
-                        help="names or groups (embedded, dev, tutorials)")
+                        help="names or groups (embedded, dev, embeddings, tutorials)")
     parser.add_argument("--seeds", nargs="+", type=int, default=None)
     parser.add_argument("--split-seed", type=int, default=None,
                         help="hold the data split at this seed: --seeds then vary only the "
@@ -107,14 +96,24 @@ def main(argv=None):
     datasets = _expand(datasets, _dataset_groups())
     if args.anomaly_types:
         datasets = [f"{d}@{kind}" for d in datasets for kind in args.anomaly_types]
-    if not args.download:
-        local = _local_datasets()
-        # A synthetic-anomaly set needs its real set.
-        missing = [d for d in datasets if d.partition("@")[0].lower() not in local]
-        for name in missing:
+    from ..datasets import _availability
+
+    kept = []
+    for name in datasets:
+        try:
+            # A synthetic-anomaly set 'NAME@KIND' needs its real set.
+            where = _availability(name)
+        except (ValueError, TypeError) as error:
+            parser.error(str(error))
+        if where == "manual":
+            print(f"skipping {name}: not cached, and its file cannot be downloaded (put it into "
+                  f"the cache folder set by PYOD_AEPLUS_DATA)", file=sys.stderr)
+        elif where == "download" and not args.download:
             print(f"skipping {name}: not cached (set PYOD_AEPLUS_DATA or pass --download)",
                   file=sys.stderr)
-        datasets = [d for d in datasets if d not in missing]
+        else:
+            kept.append(name)
+    datasets = kept
     if not datasets:
         print("no data sets to run", file=sys.stderr)
         return 2

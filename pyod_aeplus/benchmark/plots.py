@@ -33,20 +33,31 @@ def plot_auc_distribution(rows, path=None):
     return fig, ax
 
 
+#: Marker shapes cycled with the colours, so that up to 20 detectors stay apart.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+
+
 def plot_time_vs_auc(rows, path=None):
-    """Median fit seconds (log scale) against mean ROC-AUC, one point per detector."""
+    """Median fit seconds (log scale) against mean ROC-AUC, one point per detector.
+
+    Detectors are told apart by colour and marker in a legend beside the
+    axes (labels next to the points overlap when detectors score alike).
+    """
     plt = _pyplot()
     summary = summarize(rows)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(summary["median_fit_seconds"], summary["mean_roc_auc"])
-    for name, row in summary.iterrows():
-        ax.annotate(name, (row["median_fit_seconds"], row["mean_roc_auc"]),
-                    textcoords="offset points", xytext=(4, 4), fontsize=8)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    colours = plt.get_cmap("tab20" if len(summary) > 10 else "tab10").colors
+    for number, (name, row) in enumerate(summary.iterrows()):
+        ax.scatter(row["median_fit_seconds"], row["mean_roc_auc"], label=name, s=45,
+                   color=colours[number % len(colours)],
+                   marker=_MARKERS[number % len(_MARKERS)])
     ax.set_xscale("log")
     ax.set_xlabel("median fit seconds (log)")
     ax.set_ylabel("mean ROC-AUC")
     ax.set_title("Fit time against accuracy")
     ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, fontsize=8,
+              title="detector (by mean rank)", title_fontsize=8)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)

@@ -37,19 +37,22 @@ def summarize(rows):
     Means are over data sets of the seed-averaged metric. The rank is taken
     per data set on the seed-averaged ROC-AUC (1 = best, ties averaged). The
     seed spread is the standard deviation of ROC-AUC over seeds, averaged
-    over data sets.
+    over the data sets run with two seeds or more; NaN (not applicable)
+    where there is one seed only.
     """
     import pandas as pd
 
     frame = _frame(rows)
     ok = frame[~frame["failed"]]
     auc = per_dataset(rows, "roc_auc")
+    by_set = ok.groupby(["detector", "dataset"])["roc_auc"]
+    # One seed has no spread: NaN, not a standard deviation of 0.
+    seed_std = by_set.std(ddof=0).where(by_set.count() >= 2)
     summary = pd.DataFrame({
         "mean_roc_auc": auc.mean(),
         "mean_average_precision": per_dataset(rows, "average_precision").mean(),
         "mean_rank": auc.rank(axis=1, ascending=False).mean(),
-        "roc_auc_seed_std": ok.groupby(["detector", "dataset"])["roc_auc"].std(ddof=0)
-                              .groupby("detector").mean(),
+        "roc_auc_seed_std": seed_std.groupby("detector").mean(),
         "median_fit_seconds": ok.groupby("detector")["fit_seconds"].median(),
         "runs": frame.groupby("detector").size(),
         "failed": frame.groupby("detector")["failed"].sum(),
@@ -91,6 +94,12 @@ def markdown_report(rows, title="Benchmark", split_seed=None):
               f"data sets, {len(frame)} runs.", ""]
     shown = summary.copy()
     shown["median_fit_seconds"] = shown["median_fit_seconds"].map(lambda v: f"{v:.2f}")
+    if shown["roc_auc_seed_std"].isna().all():
+        # One seed per run: there is no spread to show.
+        shown = shown.drop(columns="roc_auc_seed_std")
+    else:
+        shown["roc_auc_seed_std"] = shown["roc_auc_seed_std"].map(
+            lambda v: "n/a" if np.isnan(v) else f"{v:.3f}")
     parts += ["## Summary (sorted by mean rank)", "",
               _markdown_table(shown, index_name="detector"), ""]
     for metric, name in (("roc_auc", "ROC-AUC"), ("average_precision", "Average precision")):

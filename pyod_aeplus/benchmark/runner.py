@@ -3,19 +3,24 @@
 Runs sequentially, in parallel through joblib, or on a Dask distributed
 cluster. Every finished run is appended to the CSV at once, so an
 interrupted grid resumes where it stopped; a run that fails becomes a row
-with its error instead of stopping the grid.
+with its error instead of stopping the grid. A row cut short by a kill or a
+full disk is dropped (with a warning) when the grid resumes, and its run
+runs again.
 """
 
 import csv
 import functools
 import hashlib
+import io
 import json
 import math
 import os
+import re
 import signal
 import threading
 import time
 import traceback
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,12 @@ KEY = ("detector", "dataset", "seed", "protocol")
 COLUMNS = [*KEY, "n_train", "n_test", "n_features", "train_contamination", "roc_auc",
            "average_precision", "precision_at_n", "f1", "fit_seconds", "score_seconds",
            "peak_memory_mb", "error", "settings"]
+NUMERIC = ("n_train", "n_test", "n_features", "train_contamination", "roc_auc",
+           "average_precision", "precision_at_n", "f1", "fit_seconds", "score_seconds",
+           "peak_memory_mb")
+#: The CSV's line ending (the csv module's own); a row is whole once it is written.
+LINE_END = "\r\n"
+_SETTINGS = re.compile(r"[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,11 @@ def time_limit(seconds):
 
     Where no alarm can be set (a Dask worker thread, Windows) the limit is
     not enforced: the run goes on to its end.
+
+    The caller's own SIGALRM handler and pending timer (``signal.alarm`` or
+    ``setitimer(ITIMER_REAL)``) are put back afterwards, the timer with the
+    time it had left; one that fell due during the run goes off as soon as
+    the run ends.
     """
     usable = (seconds is not None and hasattr(signal, "SIGALRM")
               and threading.current_thread() is threading.main_thread())
@@ -206,23 +222,40 @@ def time_limit(seconds):
         raise RunTimeout(f"run passed its time limit of {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # setitimer returns the timer it replaces: (seconds left, interval).
+    pending, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        # None: a handler set outside Python, which cannot be put back.
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        if pending > 0:
+            left = pending - (time.monotonic() - start)
+            # A timer of 0 would cancel it: one already due goes off at once instead.
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), interval)
 
 
 def run_task(task):
     """Run one task and return its CSV row (a dict); errors become the row's ``error``."""
-    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
-    from pyod.utils.utility import precision_n_scores
-
     if task.threads:
         import torch
 
+        # The caller's setting is put back: a run must not change its process.
+        threads_before = torch.get_num_threads()
         torch.set_num_threads(task.threads)
+        try:
+            return _run_task(task)
+        finally:
+            torch.set_num_threads(threads_before)
+    return _run_task(task)
+
+
+def _run_task(task):
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+    from pyod.utils.utility import precision_n_scores
+
     row = dict(zip(KEY, task.key))
     row.update({c: "" for c in COLUMNS if c not in row})
     row["settings"] = task.settings
@@ -257,27 +290,128 @@ def run_task(task):
 
 
 # -------------------------------------------------------------------- grid
+def _row_problem(fields):
+    """Why ``fields`` (one CSV record) is not a whole row of ``COLUMNS``; None when it is."""
+    if len(fields) != len(COLUMNS):
+        return f"{len(fields)} fields instead of {len(COLUMNS)}"
+    row = dict(zip(COLUMNS, fields))
+    try:
+        int(row["seed"])
+        for column in NUMERIC:
+            if row[column] != "":
+                float(row[column])
+    except ValueError as error:
+        return str(error)
+    if not _SETTINGS.fullmatch(row["settings"]):
+        return f"settings {row['settings']!r} is not a 12-digit fingerprint"
+    return None
+
+
+def _records(text):
+    """``(start, end, fields)`` of every CSV record of ``text``, offsets in characters;
+    ``fields`` is None for a last record cut inside a quoted field."""
+    lines = io.StringIO(text, newline="")  # lines split as the csv module's files are
+    offset = 0
+
+    def feed():
+        nonlocal offset
+        for line in lines:
+            offset += len(line)
+            yield line
+
+    reader = csv.reader(feed())
+    records = []
+    while True:
+        start = offset
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a quote left open at the end
+            records.append((start, len(text), None))
+            break
+        records.append((start, offset, fields))
+    return records
+
+
+def _repair(path):
+    """Make ``path`` a CSV of whole rows: drop rows cut short (a kill, a full disk), each
+    with a warning; end it with a line ending. Never merges or drops a whole row."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    # surrogateescape: bytes that are not UTF-8 (a character cut in two) survive unchanged.
+    text = raw.decode("utf-8", errors="surrogateescape")
+    header = ",".join(COLUMNS)
+    if "\n" not in text and header.startswith(text.rstrip("\r")):
+        # Killed while writing the header: the file has no row yet.
+        warnings.warn(f"{path}: its header was cut short; starting it again", stacklevel=3)
+        path.write_bytes(b"")
+        return
+    records = _records(text)
+    if not records or records[0][2] != COLUMNS:
+        # Appending rows of other columns would corrupt the file.
+        found = records[0][2] if records else None
+        raise ValueError(
+            f"{path} has other columns than this version writes ({found} against {COLUMNS}); "
+            f"write to a new file (--output) or delete it")
+    kept, dropped = [text[:records[0][1]]], []
+    for number, (start, end, fields) in enumerate(records[1:], start=2):
+        whole = text[start:end]
+        problem = "cut short" if fields is None else _row_problem(fields)
+        if problem is None:
+            if not whole.endswith(("\n", "\r")):  # whole but for its line ending
+                whole += LINE_END
+            kept.append(whole)
+        elif fields == []:  # a blank line
+            continue
+        else:
+            dropped.append(f"record {number} ({problem}): {whole.strip()[:200]!r}")
+    repaired = "".join(kept)
+    if not repaired.endswith("\n"):
+        repaired += LINE_END[-1] if repaired.endswith("\r") else LINE_END
+    repaired = repaired.encode("utf-8", errors="surrogateescape")
+    if repaired == raw:
+        return
+    for line in dropped:
+        warnings.warn(f"{path}: dropping a row that is not whole, {line}; its run runs again",
+                      stacklevel=3)
+    # A new file moved into place: a kill now leaves the old file or the new one.
+    partial = path.with_name(path.name + ".repair")
+    partial.write_bytes(repaired)
+    os.replace(partial, path)
+
+
 def _read_done(path):
-    """Keys and settings of the runs already in ``path``."""
+    """Keys and settings of the runs already in ``path``, once it holds whole rows only."""
+    _repair(path)
     if not path.is_file() or path.stat().st_size == 0:
         return set()
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != COLUMNS:
-            # Appending rows of other columns would corrupt the file.
-            raise ValueError(
-                f"{path} has other columns than this version writes ({reader.fieldnames} "
-                f"against {COLUMNS}); write to a new file (--output) or delete it")
-        return {(*(r[k] for k in KEY), r["settings"]) for r in reader}
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        return {(*(r[k] for k in KEY), r["settings"]) for r in csv.DictReader(handle)}
 
 
 def _append(path, row):
-    new = not path.is_file() or path.stat().st_size == 0
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        if new:
+    """Append ``row`` (and the header to a new file) in one write, then sync.
+
+    A write that fails (a full disk) is taken back, so the next row never
+    lands on a half-written one.
+    """
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator=LINE_END)
+    with open(path, "ab") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
             writer.writeheader()
         writer.writerow({c: row.get(c, "") for c in COLUMNS})
+        try:
+            handle.write(buffer.getvalue().encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            handle.truncate(size)
+            raise
 
 
 def make_tasks(detectors, datasets, seeds, protocol="unsupervised", **options):
@@ -362,15 +496,24 @@ def _execute_dask(tasks, scheduler):
 
 
 def read_rows(csv_path):
-    """The rows of a benchmark CSV as dicts with numbers parsed."""
-    numeric = {"seed", "n_train", "n_test", "n_features", "train_contamination", "roc_auc",
-               "average_precision", "precision_at_n", "f1", "fit_seconds", "score_seconds",
-               "peak_memory_mb"}
+    """The rows of a benchmark CSV as dicts with numbers parsed.
+
+    A row that is not whole (a run killed while writing it) is left out
+    with a warning; :func:`run_grid` drops it from the file and runs it again.
+    """
     rows = []
-    with open(csv_path, newline="") as handle:
-        for raw in csv.DictReader(handle):
-            row = dict(raw)
-            for key in numeric & row.keys():
+    with open(csv_path, newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        for fields in reader:
+            problem = _row_problem(fields) if header == COLUMNS else None
+            if problem is not None:
+                if fields:
+                    warnings.warn(f"{csv_path}: leaving out a row that is not whole "
+                                  f"({problem}): {','.join(fields)[:200]!r}", stacklevel=2)
+                continue
+            row = dict(zip(header, fields))
+            for key in set(NUMERIC) & row.keys():
                 row[key] = float(row[key]) if row[key] not in ("", None) else math.nan
             row["seed"] = int(row["seed"])
             rows.append(row)
