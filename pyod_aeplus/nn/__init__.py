@@ -6,7 +6,7 @@ scaling, thresholds or training.
 """
 
 from .conv import ConvAutoEncoder
-from .ensemble import BatchedLinear, EnsembleAutoEncoder
+from .ensemble import BatchedLinear, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 from .layers import ACTIVATIONS, Dropout, make_activation
 from .mlp import MLPAutoEncoder, mlp_stack, reconstruction_step, relu_blocks
 from .vae import GaussianVAE
@@ -16,6 +16,8 @@ __all__ = [
     "BatchedLinear",
     "EnsembleAutoEncoder",
     "ConvAutoEncoder",
+    "ensemble_relu_layers",
+    "ensemble_step",
     "Dropout",
     "GaussianVAE",
     "MLPAutoEncoder",
