@@ -10,13 +10,16 @@ plain reconstruction error, its training loss and its score.
 
 import contextlib
 import functools
+import math
 
 import numpy as np
 import torch
 from pyod.models.base import BaseDetector
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
 
+from ._memory import AllocationGuard, TooManyValues, available_memory
 from ._validation import (
     check_choice,
     check_contamination,
@@ -29,9 +32,10 @@ from .training import auto_epochs, train_module
 
 PREPROCESSING = ("standard", "minmax", "robust", None)
 LOSSES = ("mse", "mae")
-# Rows per chunk are chosen so a chunk holds about this many values: scoring
-# memory stays bounded however many rows X has.
-CHUNK_VALUES = 2 ** 20
+# Rows per chunk are chosen so that a chunk's scoring needs about this many
+# bytes (``_scoring_row_bytes``): scoring memory stays bounded however many
+# rows X has, and whatever the network's size (members, posterior draws).
+CHUNK_BYTES = 2 ** 26
 # Largest scaled value a scored row is given to the network (see _map_rows).
 SCORING_LIMIT = 1e15
 
@@ -186,8 +190,30 @@ class BaseAutoEncoder(BaseDetector):
         epochs = auto_epochs(n_rows, batch) if self.epochs == "auto" else self.epochs
         return epochs, batch
 
-    def _after_training(self, module, X):
-        """Set fitted state that needs the trained network (``X``: scaled training rows)."""
+    def _after_training(self, module, X, progress):
+        """Set fitted state that needs the trained network; return the training rows' scores.
+
+        ``X`` holds the scaled training rows (on the device, or in host memory
+        when they did not fit there). Returns None to let the engine score the
+        training rows with ``_row_scores``, chunk by chunk as
+        ``decision_function`` does; a detector that computes them on the way
+        returns them. ``progress.update()`` once per chunk of work, out of
+        ``_post_training_chunks``.
+        """
+        return None
+
+    def _post_training_chunks(self, n_rows, n_features):
+        """Chunks of work after training (the progress bar's length)."""
+        return math.ceil(n_rows / self._chunk_rows(n_features))
+
+    def _scoring_row_bytes(self, n_features):
+        """Bytes that scoring one row takes at its peak (sets the chunk size).
+
+        By default eight float32 values per feature: the row, its
+        reconstruction, errors and temporaries (the dense networks' hidden
+        layers are narrower than their input).
+        """
+        return 4 * 8 * n_features
 
     def _reconstruct(self, module, x):
         """Scaled reconstruction of the scaled rows ``x``."""
@@ -269,6 +295,35 @@ class BaseAutoEncoder(BaseDetector):
             ensure_all_finite=True, ensure_min_samples=2 if reset else 1,
         )
 
+    # Parameter-sized tensors alive while training: the weights, their gradients,
+    # AdamW's two moments and its work tensor, the flat copy and the best weights.
+    _TRAINING_COPIES = 7
+    # What to lower when the network is too large (named in the error).
+    _size_parameters = "the layer sizes"
+
+    def _build_checked(self, device):
+        """``_build_module()``, refused before allocating when it cannot be trained in memory.
+
+        Training holds about ``_TRAINING_COPIES`` float32 copies of the
+        parameters; a network whose parameters alone pass the memory free on
+        ``device`` divided by that is refused as it is built, tensor by tensor.
+        """
+        available = available_memory(device)
+        if available is None:
+            return self._build_module()
+        budget = available // (4 * self._TRAINING_COPIES)
+        try:
+            with AllocationGuard(budget):
+                return self._build_module()
+        except TooManyValues as exc:
+            needed = 4 * self._TRAINING_COPIES * exc.values
+            raise ValueError(
+                f"{type(self).__name__} on {self.n_features_in_} features builds a network of "
+                f"more than {exc.values:,} parameters, which needs more than "
+                f"{needed / 2 ** 30:.1f} GiB to train, and {available / 2 ** 30:.1f} GiB of "
+                f"memory is free; lower {self._size_parameters}"
+            ) from None
+
     # --------------------------------------------------------------- scaling
     def _fit_scaling(self, X):
         """``(center, scale)`` in float64; a constant column gets scale 1."""
@@ -304,7 +359,7 @@ class BaseAutoEncoder(BaseDetector):
         return X.shape[0] * X.shape[1] * 4 < free // 2
 
     def _chunk_rows(self, n_features):
-        return max(1, CHUNK_VALUES // max(1, n_features))
+        return max(1, CHUNK_BYTES // max(1, self._scoring_row_bytes(n_features)))
 
     def _scaled_chunks(self, X, device):
         """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``."""
@@ -317,32 +372,29 @@ class BaseAutoEncoder(BaseDetector):
             block = np.array(X[lo:hi], dtype=np.float64, order="C")
             block -= self.center_
             block /= self.scale_
+            # Scaled values are capped at ±SCORING_LIMIT before they become float32,
+            # for training and scoring alike (so a training row scores the same in
+            # fit and in decision_function): beyond about 1e19 a squared error
+            # overflows float32, and a value 1e15 scales away from the rest is as
+            # abnormal as it gets. Every finite input so gets a finite score.
+            np.clip(block, -SCORING_LIMIT, SCORING_LIMIT, out=block)
             block = block.astype(np.float32)
-            if not np.isfinite(block).all():
-                advice = ("use preprocessing='standard'" if self.preprocessing is None
-                          else "divide X by a constant first")
-                raise ValueError(
-                    "X has values too large for float32 after scaling (|value| > 3.4e38 "
-                    f"with preprocessing={self.preprocessing!r}); {advice}"
-                )
             yield lo, hi, torch.from_numpy(block).to(device)
 
     @staticmethod
-    def _apply(fn, module, chunks):
+    def _apply(fn, module, chunks, progress=None):
         """``fn(module, chunk)`` over tensor chunks, without gradients; float64 results joined."""
+        results = []
         with torch.no_grad(), deterministic_cudnn():
-            return np.concatenate([fn(module, chunk).float().cpu().numpy().astype(np.float64)
-                                   for chunk in chunks])
+            for chunk in chunks:
+                results.append(fn(module, chunk).float().cpu().numpy().astype(np.float64))
+                if progress is not None:
+                    progress.update()
+        return np.concatenate(results)
 
     def _map_rows(self, X, fn):
-        """Apply ``fn(module, tensor)`` to scaled chunks of ``X`` (new rows, for scoring).
-
-        Scaled values are capped at ±SCORING_LIMIT: beyond about 1e19 a squared
-        error overflows float32 and the score would be infinite (a row 1e15
-        scales away from the training data is already as abnormal as it gets).
-        """
-        chunks = (chunk.clamp_(-SCORING_LIMIT, SCORING_LIMIT)
-                  for _, _, chunk in self._scaled_chunks(X, self.device_))
+        """Apply ``fn(module, tensor)`` to scaled chunks of ``X`` (new rows, for scoring)."""
+        chunks = (chunk for _, _, chunk in self._scaled_chunks(X, self.device_))
         return self._apply(fn, self.module_, chunks)
 
     # ------------------------------------------------------------------- fit
@@ -396,7 +448,7 @@ class BaseAutoEncoder(BaseDetector):
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             self._prepare_fit(Xt, device_generator)
-            module = self._build_module().to(device)
+            module = self._build_checked(device).to(device)
             epochs, batch_size = self._training_sizes(Xt.shape[0])
             # The compiled wrapper shares the module's parameters; only the
             # plain module is kept (and pickled).
@@ -417,14 +469,21 @@ class BaseAutoEncoder(BaseDetector):
                 graph_generators=(device_generator,) if device.type == "cuda" else (),
                 verbose=self.verbose, desc=type(self).__name__,
             )
-            with torch.no_grad():
-                self._after_training(module, Xt)
+            # Everything after training gets a progress bar of its own, so a
+            # finished training bar is never left on screen while work goes on.
+            progress = tqdm(total=self._post_training_chunks(*Xt.shape),
+                            desc=f"{type(self).__name__}: scoring the training rows",
+                            disable=not self.verbose, leave=False)
+            with torch.no_grad(), progress:
+                scores = self._after_training(module, Xt, progress)
+                if scores is None:
+                    # The training rows are scaled already: score them from Xt,
+                    # chunk by chunk, as decision_function scores new rows.
+                    step = self._chunk_rows(Xt.shape[1])
+                    scores = self._apply(self._row_scores, module,
+                                         (Xt[lo:lo + step].to(device, non_blocking=True)
+                                          for lo in range(0, Xt.shape[0], step)), progress)
         self.module_ = module
-        # The training rows are scaled already: score them from Xt, chunk by chunk.
-        step = self._chunk_rows(Xt.shape[1])
-        scores = self._apply(self._row_scores, module,
-                             (Xt[lo:lo + step].to(device, non_blocking=True)
-                              for lo in range(0, Xt.shape[0], step)))
         if not np.isfinite(scores).all():
             raise FloatingPointError(
                 "the trained network gives non-finite scores; lower lr or check the input scale"

@@ -81,8 +81,8 @@ import stat
 
 import numpy as np
 import torch
-from torch.overrides import TorchFunctionMode
 
+from ._memory import AllocationGuard, TooManyValues
 from .base import qualified_name, registered_detectors
 
 FORMAT = "pyod_aeplus"
@@ -487,97 +487,16 @@ def _check_params(detector):
         detector.device = device
 
 
-def _planned_values(func, args, kwargs):
-    """How many values ``func(*args, **kwargs)`` will allocate, read from its arguments.
-
-    Factories by their size arguments; any other operation by the broadcast
-    shape of its tensor arguments (the size of an elementwise result), or
-    its largest tensor argument. None when nothing can be read.
-    """
-    name = getattr(func, "__name__", "")
-    try:
-        if name in ("empty", "zeros", "ones", "rand", "randn", "full", "new_empty", "new_zeros",
-                    "new_ones", "new_full", "randint"):
-            positional = args[1:] if name.startswith("new_") else args
-            size = kwargs.get("size")
-            if size is None:
-                sequences = [a for a in positional if isinstance(a, (tuple, list, torch.Size))]
-                size = sequences[0] if sequences else [
-                    a for a in positional if isinstance(a, numbers.Integral)]
-            return math.prod(int(s) for s in size)
-        if name == "arange":
-            bounds = [a for a in args if isinstance(a, numbers.Real)]
-            start, end, step = 0, None, 1
-            if len(bounds) == 1:
-                end = bounds[0]
-            elif bounds:
-                start, end, *rest = bounds
-                step = rest[0] if rest else 1
-            start, end = kwargs.get("start", start), kwargs.get("end", end)
-            step = kwargs.get("step", step)
-            return max(0, math.ceil((end - start) / step))
-        if name in ("linspace", "logspace"):
-            return int(kwargs["steps"] if "steps" in kwargs else args[2])
-        if name == "eye":
-            n = int(kwargs.get("n", args[0] if args else 0))
-            m = kwargs.get("m", args[1] if len(args) > 1 else n)
-            return n * int(m)
-        if name == "repeat":
-            sizes = args[1] if len(args) == 2 and isinstance(args[1], (tuple, list)) else args[1:]
-            return args[0].numel() * math.prod(int(s) for s in sizes)
-    except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError):
-        return None
-    tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)]
-    if not tensors:
-        return None
-    try:
-        # NumPy's, not torch's: torch.broadcast_shapes imports sympy (seconds).
-        return math.prod(np.broadcast_shapes(*(tuple(t.shape) for t in tensors)))
-    except ValueError:
-        return max(t.numel() for t in tensors)
-
-
-class _AllocationGuard(TorchFunctionMode):
-    """Refuses, before they happen, large allocations while the network of a file is built.
-
-    The network a file's parameters describe is built for real only once:
-    every tensor its constructor asks for is checked first, so a tampered
-    size (``n_features_in_`` or a width set to 10**9) is refused instead of
-    allocating gigabytes. Factories count against the budget cumulatively;
-    any other operation on its own.
-    """
-
-    FACTORIES = frozenset({"empty", "zeros", "ones", "rand", "randn", "full", "new_empty",
-                           "new_zeros", "new_ones", "new_full", "randint", "arange", "linspace",
-                           "logspace", "eye", "repeat"})
-
-    def __init__(self, stored):
-        super().__init__()
-        # Room for the stored tensors twice over, and for small temporaries.
-        self.stored, self.budget, self.used = stored, 2 * stored + 2 ** 20, 0
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        planned = _planned_values(func, args, kwargs)
-        if planned is not None:
-            total = planned
-            if getattr(func, "__name__", "") in self.FACTORIES:
-                self.used += planned
-                total = self.used
-            if total > self.budget:
-                raise _Refused(f"the parameters describe a network of more than {total:,} values; "
-                               f"the file holds {self.stored:,}")
-        return func(*args, **kwargs)
-
-
 def _build_network(detector, module_state):
     """The network the parameters describe, built under a budget; its tensors must match."""
     stored = sum(t.numel() for t in module_state.values())
+    # Room for the stored tensors twice over, and for small temporaries.
     try:
-        with torch.random.fork_rng(devices=[]), _AllocationGuard(stored):
+        with torch.random.fork_rng(devices=[]), AllocationGuard(2 * stored + 2 ** 20):
             module = detector._build_module()
-    except _Refused:
-        raise
+    except TooManyValues as exc:
+        raise _Refused(f"the parameters describe a network of more than {exc.values:,} values; "
+                       f"the file holds {stored:,}") from None
     except Exception as exc:
         raise _Refused(f"the parameters describe no network: {exc}") from exc
     expected = module.state_dict()

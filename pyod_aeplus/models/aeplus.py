@@ -6,38 +6,39 @@ import numbers
 import numpy as np
 import torch
 
+from .._tails import TAIL_KNOTS, fit_tails, tail_values
 from .._validation import check_choice, check_float, check_int
 from ..base import BaseAutoEncoder
-from ..nn import ACTIVATIONS, EnsembleAutoEncoder
+from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 
-# Rows per chunk when fitting the normalisers after training.
-NORMALISER_CHUNK = 4096
-# Tail scores: quantile knots per column below the (1 - TAIL_SHARE) quantile,
-# a heavy (log-growing) tail above it; fitted on at most TAIL_VALUES values.
-TAIL_KNOTS, TAIL_SHARE, TAIL_VALUES = 256, 0.1, 2 ** 24
+# The statistics are fitted on the training rows, or on an evenly spaced sample
+# of at most max(MIN_SAMPLE_ROWS, SAMPLE_VALUES / features) of them: the pass
+# keeps two values per feature of each sampled row.
+SAMPLE_VALUES, MIN_SAMPLE_ROWS = 2 ** 22, 2048
+# Each column's tails are fitted on at most TAIL_VALUES values in all.
+TAIL_VALUES = 2 ** 24
 # The principal-component term is fitted on at most this many rows.
 PCA_ROWS = 20_000
-# Values closer than this (relative to the column's largest knot) rank as ties:
-# float32 matrix products round a few ulps (~1e-7) differently from row to row,
-# and the rank transform would turn that into different scores for equal rows.
-TIE_TOLERANCE = 1e-6
 
 
-def _device_chunks(X, device):
-    """Chunks of ``X`` on ``device``, one at a time.
-
-    ``X`` may live in host memory (streamed training, data larger than the
-    device): only one chunk is on the device at once.
-    """
-    for lo in range(0, X.shape[0], NORMALISER_CHUNK):
-        yield X[lo:lo + NORMALISER_CHUNK].to(device, non_blocking=True)
+def _evenly_spaced_index(n_rows, limit, device):
+    """Indices of at most ``limit`` of ``n_rows`` rows, evenly spaced (deterministic)."""
+    if n_rows <= limit:
+        return torch.arange(n_rows, device=device)
+    return torch.linspace(0, n_rows - 1, limit, device=device).long()
 
 
 def _evenly_spaced(X, limit):
     """At most ``limit`` rows of ``X``, evenly spaced (deterministic, no generator)."""
     if X.shape[0] <= limit:
         return X
-    return X[torch.linspace(0, X.shape[0] - 1, limit, device=X.device).long()]
+    return X[_evenly_spaced_index(X.shape[0], limit, X.device)]
+
+
+def _within_quantile(size, share):
+    """Rows whose ``size`` is within its ``share`` quantile (all rows if that leaves < 2)."""
+    keep = size <= torch.quantile(size, share)
+    return keep if int(keep.sum()) >= 2 else torch.ones_like(keep)
 
 
 def _auto_or_int(name, value):
@@ -149,6 +150,8 @@ class AEPlus(BaseAutoEncoder):
 
     _auto_batch_size = True
 
+    _size_parameters = "hidden_size and code_size (as ints), or n_estimators"
+
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
                  normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.5,
                  typical_rows=True, clip=5.0, hidden_size="auto", code_size="auto",
@@ -181,6 +184,12 @@ class AEPlus(BaseAutoEncoder):
         code = max(2, round(d ** 0.25)) if self.code_size == "auto" else self.code_size
         hidden = min(128, max(16, 4 * code)) if self.hidden_size == "auto" else self.hidden_size
         return hidden, code
+
+    def _scoring_row_bytes(self, n_features):
+        # Each member's reconstruction and errors, its activations, the tail
+        # columns (at most 3 per feature) with their scores and copies, the terms.
+        hidden, _ = self._sizes()
+        return 4 * (self.n_estimators * (2 * n_features + 3 * hidden) + 20 * n_features)
 
     def _auto_batch(self, n_rows):
         # Small sets still get about 16 steps per epoch.
@@ -219,34 +228,6 @@ class AEPlus(BaseAutoEncoder):
     def _clipped(self, x):
         return x if self.clip is None else x.clamp(-self.clip, self.clip)
 
-    def _member_reconstructions(self, module, x):
-        """Each member's reconstruction of the clipped rows: ``(members, rows, features)``."""
-        return module(self._clipped(x))[0]
-
-    def _member_errors(self, module, x, reconstructions=None):
-        """Each member's errors on the features it sees: ``(members, rows, features)``.
-
-        The network sees the clipped rows; the error is taken against ``x``
-        itself, so a value far outside the clip still scores as extreme.
-        ``reconstructions``, when given, are the members' reconstructions of
-        ``x`` (so one forward pass serves every term of the score).
-        """
-        if reconstructions is None:
-            reconstructions = self._member_reconstructions(module, x)
-        return self._element_errors(x.unsqueeze(0), reconstructions) * module.input_mask
-
-    @staticmethod
-    def _ensemble_reconstruction(module, reconstructions):
-        """The members' reconstructions averaged over those that see each feature."""
-        mask = module.input_mask
-        return (reconstructions * mask).sum(dim=0) / mask.sum(dim=0).clamp(min=1.0)
-
-    def _residuals(self, module, x, reconstructions=None):
-        """What the ensemble leaves unexplained: clipped rows minus their reconstruction."""
-        if reconstructions is None:
-            reconstructions = self._member_reconstructions(module, x)
-        return self._clipped(x) - self._ensemble_reconstruction(module, reconstructions)
-
     def _training_loss(self, module, x, generator):
         # Training targets are clipped too: the network learns the clipped
         # data, and only scoring compares against the raw values.
@@ -261,74 +242,194 @@ class AEPlus(BaseAutoEncoder):
             return row_losses.mean()
         return torch.topk(row_losses, keep, dim=-1, largest=False).values.mean()
 
-    # -- normalisers and scores -------------------------------------------------------
-    def _typical_rows(self, module, X, device):
-        """The training rows the trimmed loss treats as normal.
+    def _fused_step(self, module, device):
+        # On a CPU the ReLU ensemble trains with a hand-written backward pass
+        # (ensemble_step): the same loss and gradients as _training_loss and
+        # _reduce_loss through autograd, without autograd's per-node work.
+        if (self.compile or self.mixed_precision or device.type != "cpu"
+                or ensemble_relu_layers(module) is None):
+            return None
+        trim = self._trim()
+        return lambda x: ensemble_step(module, self._clipped(x), trim=trim, loss=self.loss)
 
-        Those whose residual (the clipped row minus the members' averaged
-        reconstruction) has a squared norm within the ``1 - trim`` quantile,
-        among at most max(PCA_ROWS, TAIL_VALUES / features) evenly spaced rows.
+    # -- the per-row terms every statistic and score is made of ---------------------------
+    def _row_terms(self, module, x):
+        """``(errors, residuals)`` of the scaled rows ``x``, from one forward pass.
+
+        ``errors`` ``(rows, features)``: each feature's error averaged over the
+        members that see it, taken against ``x`` itself (the network sees the
+        clipped rows, so a value far outside the clip still scores as
+        extreme). ``residuals``: what the ensemble leaves unexplained, the
+        clipped rows minus the members' averaged reconstruction.
         """
-        rows = _evenly_spaced(X, max(PCA_ROWS, TAIL_VALUES // X.shape[1]))
-        size = torch.cat([self._residuals(module, chunk).square().sum(dim=1)
-                          for chunk in _device_chunks(rows, device)]).to(rows.device)
-        keep = size <= torch.quantile(size, 1 - self._trim())
-        return rows[keep] if int(keep.sum()) >= 2 else rows
+        clipped = self._clipped(x)
+        reconstructions = module(clipped)[0]  # (members, rows, features)
+        if module.shared_input:
+            averaged = reconstructions.mean(dim=0)
+            errors = self._element_errors(x, reconstructions).mean(dim=0)
+        else:
+            mask = module.input_mask
+            seen = mask.sum(dim=0).clamp(min=1.0)
+            averaged = (reconstructions * mask).sum(dim=0) / seen
+            errors = (self._element_errors(x, reconstructions) * mask).sum(dim=0) / seen
+        return errors, clipped - averaged
 
-    def _after_training(self, module, X):
-        n_members, d = self.feature_masks_.shape
+    def _marginal_errors(self, x):
+        """Error of "reconstructing" every row by the training median: ``(rows, features)``."""
+        center = torch.as_tensor(self.marginal_center_, device=x.device, dtype=x.dtype)
+        return self._element_errors(x, center)
+
+    def _pca_values(self, residuals):
+        """Squared whitened coordinates of the rows' residuals: ``(rows, axes)``.
+
+        Taken on the clipped rows, as the axes were fitted: a value far out in
+        one feature already scores through the errors and the marginal term.
+        """
+        center = torch.as_tensor(self.pca_center_, device=residuals.device, dtype=residuals.dtype)
+        whitening = torch.as_tensor(self.pca_whitening_, device=residuals.device,
+                                    dtype=residuals.dtype)
+        return ((residuals - center) @ whitening).square()
+
+    def _tail_columns(self, x, errors, residuals):
+        """The values scored by their rarity: ``(rows, features [× 2] [+ axes])``."""
+        columns = [errors]
+        if self.marginal:
+            columns.append(self._marginal_errors(x))
+        if self.pca_weight > 0:
+            columns.append(self._pca_values(residuals))
+        return torch.cat(columns, dim=1)
+
+    def _tail_values(self, x, errors, residuals):
+        """−log of each column's tail probability on the training rows: ``(rows, columns)``."""
+        return tail_values(self._tail_columns(x, errors, residuals), self.tail_knots_,
+                           self.tail_threshold_, self.tail_scale_)
+
+    def _scores_from_terms(self, x, errors, residuals, per_feature):
+        """Feature scores ``(rows, features)`` or row scores ``(rows,)`` from the row terms."""
+        values = self._tail_values(x, errors, residuals)
+        d = x.shape[1]
+        scores = values[:, :d]
+        if self.marginal:
+            # A feature's score: its error's rarity, and its value's weighing
+            # as one more member of the ensemble (a member with an empty code).
+            weight = 1.0 / (self.n_estimators + 1)
+            scores = (1 - weight) * scores + weight * values[:, d:2 * d]
+        if self.pca_weight == 0:
+            return scores if per_feature else scores.mean(dim=1)
+        # Each axis's rarity is shared out to the features by its squared
+        # loadings, scaled so the features' mean is the axes' mean.
+        loadings = torch.as_tensor(self.pca_loadings_, device=x.device, dtype=values.dtype)
+        axes = values[:, values.shape[1] - loadings.shape[0]:]
+        share = d / max(1, loadings.shape[0])
+        if per_feature:
+            return (1 - self.pca_weight) * scores + self.pca_weight * share * (axes @ loadings)
+        # The row score is the features' mean; the axes' part of it needs only
+        # each axis's total loading, not the (rows, features) product.
+        shared = axes @ loadings.sum(dim=1) * (share / d)
+        return (1 - self.pca_weight) * scores.mean(dim=1) + self.pca_weight * shared
+
+    def _row_scores(self, module, x):
+        if not self.tail_scores:
+            return self._member_score_mix(self._member_scores(module, x))
+        return self._scores_from_terms(x, *self._row_terms(module, x), per_feature=False)
+
+    def _feature_errors(self, module, x):
+        if not self.tail_scores:
+            return self._averaged_errors(module, x)
+        return self._scores_from_terms(x, *self._row_terms(module, x), per_feature=True)
+
+    # -- statistics of the training rows, from one pass -----------------------------------
+    def _sample_size(self, n_rows, n_features):
+        """Training rows the statistics are fitted on (evenly spaced): all, up to a memory bound."""
+        return min(n_rows, max(MIN_SAMPLE_ROWS, SAMPLE_VALUES // n_features))
+
+    def _post_training_chunks(self, n_rows, n_features):
+        step = self._chunk_rows(n_features)
+        sample = self._sample_size(n_rows, n_features)
+        return math.ceil(sample / step) + math.ceil(n_rows / step)
+
+    def _after_training(self, module, X, progress):
+        """Fit every statistic of the score on the training rows; return their scores.
+
+        One chunked pass computes the row terms (errors, residuals) of the
+        training rows, or of an evenly spaced sample of them when there are
+        many; every statistic is then fitted from those terms: the typical
+        rows, the marginal term's centre, the principal axes and the tails.
+        When the pass covered every row, the training rows' scores are
+        computed from the same terms by the same function that scores new
+        rows, chunk for chunk as ``decision_function`` would, so they are
+        equal to its scores.
+        """
+        n_rows, d = X.shape
         device = next(module.parameters()).device
+        step = self._chunk_rows(d)
+        sample = self._sample_size(n_rows, d)
+        rows = X if sample == n_rows else X[_evenly_spaced_index(n_rows, sample, X.device)]
+        x_parts, error_parts, residual_parts = [], [], []
+        for lo in range(0, sample, step):
+            x = rows[lo:lo + step].to(device, non_blocking=True)
+            errors, residuals = self._row_terms(module, x)
+            x_parts.append(x)
+            error_parts.append(errors)
+            residual_parts.append(residuals)
+            progress.update()
+        x, errors, residuals = (torch.cat(parts) for parts in (x_parts, error_parts, residual_parts))
+        typical = slice(None)
         if self.typical_rows:
             # Anomalies in the training rows would stretch every normaliser
-            # towards themselves (a feature's mean error, its tail) and so
-            # make themselves look less rare: fit on the typical rows only.
-            X = self._typical_rows(module, X, device)
-        self.error_scale_ = np.ones((n_members, d), dtype=np.float32)
-        if self.normalize_errors:
-            total = sum(self._member_errors(module, chunk).sum(dim=1)
-                        for chunk in _device_chunks(X, device))
-            mean = total / X.shape[0]  # (members, features)
-            # A perfectly reconstructed (constant) feature must not divide by 0.
-            floor = 1e-3 * mean.mean(dim=1, keepdim=True) + 1e-8
-            self.error_scale_ = torch.maximum(mean, floor).cpu().numpy()
+            # towards themselves (a feature's error tail, the marginal tails,
+            # the axes) and so make themselves look less rare: fit on the rows
+            # the trimmed loss treats as normal, those whose residual is within
+            # the 1 - trim quantile of residual size.
+            typical = _within_quantile(residuals.square().sum(dim=1), 1 - self._trim())
+        x_typical, errors_typical = x[typical], errors[typical]
+        residuals_typical = residuals[typical]
         # The median of each scaled feature: the "reconstruction" of the
         # marginal term (0 under robust scaling).
         self.marginal_center_ = np.zeros(d, dtype=np.float32)
         if self.marginal:
-            sample = _evenly_spaced(X, TAIL_VALUES // d)
-            self.marginal_center_ = sample.median(dim=0).values.cpu().numpy()
+            self.marginal_center_ = _evenly_spaced(x_typical, TAIL_VALUES // d).median(
+                dim=0).values.cpu().numpy()
         if self.pca_weight > 0:
-            self._fit_pca(module, X, device)
-        if self.tail_scores:
-            self._fit_tails(module, X, device)
-            return
-        # Each member's scores (and the marginal term's) are standardised by
-        # their median and IQR on the training rows, so each weighs the same.
-        raw = torch.cat([self._raw_member_scores(module, chunk)
-                         for chunk in _device_chunks(X, device)], dim=1)  # (members [+ 1], rows)
-        q25, q50, q75 = torch.quantile(
-            raw, torch.tensor([0.25, 0.5, 0.75], device=device, dtype=raw.dtype), dim=1)
-        self.member_center_ = q50.cpu().numpy()
-        self.member_scale_ = torch.clamp(q75 - q25, min=1e-12).cpu().numpy()
+            self._fit_pca(residuals_typical)
+        if not self.tail_scores:
+            self._fit_member_scores(module, x_typical)
+            return None
+        n_columns = d * (2 if self.marginal else 1)
+        if self.pca_weight > 0:
+            n_columns += self.pca_whitening_.shape[1]
+        index = _evenly_spaced_index(x_typical.shape[0], max(TAIL_KNOTS, TAIL_VALUES // n_columns),
+                                     x.device)
+        knots, threshold, scale = fit_tails(self._tail_columns(
+            x_typical[index], errors_typical[index], residuals_typical[index]))
+        self.tail_knots_ = knots.cpu().numpy()  # (columns, knots)
+        self.tail_threshold_ = threshold.cpu().numpy()
+        self.tail_scale_ = scale.cpu().numpy()
+        if sample < n_rows:
+            return None  # the engine scores every training row, chunk by chunk
+        scores = []
+        for lo in range(0, n_rows, step):
+            part = slice(lo, lo + step)
+            scores.append(self._scores_from_terms(x[part], errors[part], residuals[part],
+                                                  per_feature=False).float().cpu())
+            progress.update()
+        return torch.cat(scores).numpy().astype(np.float64)
 
-    def _fit_pca(self, module, X, device):
+    def _fit_pca(self, residuals):
         """Principal axes of the typical training rows' residuals, scaled to unit variance.
 
-        The rows within the ``1 - trim`` quantile of residual size among ``X``
-        (with ``typical_rows``, ``X`` holds the typical rows already: the axes,
-        which outliers tilt most, are then fitted on the typical rows of those).
+        The rows within the ``1 - trim`` quantile of residual size among
+        ``residuals`` (with ``typical_rows`` those are the typical rows
+        already: the axes, which outliers tilt most, are then fitted on the
+        typical rows of those).
         """
-        x = torch.cat([self._residuals(module, chunk)
-                       for chunk in _device_chunks(_evenly_spaced(X, PCA_ROWS), device)]).double()
+        x = _evenly_spaced(residuals, PCA_ROWS).double()
         # float32 residuals of equal rows still differ by a few ulps; a spread
         # below 1e-4 of their largest magnitude is rounding, not structure.
         rounding = (1e-4 * float(x.abs().max())) ** 2
         # Rows with large residuals (anomalies in the training data, at the
         # expected contamination) would tilt the axes towards themselves.
-        distance = x.square().sum(dim=1)
-        typical = distance <= torch.quantile(distance, 1 - self._trim())
-        if int(typical.sum()) >= 2:
-            x = x[typical]
+        x = x[_within_quantile(x.square().sum(dim=1), 1 - self._trim())]
         center = x.mean(dim=0)
         centered = x - center
         if centered.shape[0] < centered.shape[1]:
@@ -352,87 +453,20 @@ class AEPlus(BaseAutoEncoder):
         self.pca_whitening_ = (axes / variances.sqrt()).float().contiguous().cpu().numpy()
         self.pca_loadings_ = axes.T.square().float().contiguous().cpu().numpy()  # (axes, features)
 
-    def _pca_values(self, module, x, reconstructions=None):
-        """Squared whitened coordinates of the rows' residuals: ``(rows, axes)``.
+    # -- without tail scores: members' scores standardised and averaged -----------------
+    def _member_errors(self, module, x):
+        """Each member's errors on the features it sees: ``(members, rows, features)``."""
+        reconstructions = module(self._clipped(x))[0]
+        return self._element_errors(x.unsqueeze(0), reconstructions) * module.input_mask
 
-        Taken on the clipped rows, as the axes were fitted: a value far out in
-        one feature already scores through the errors and the marginal term.
-        """
-        center = torch.as_tensor(self.pca_center_, device=x.device, dtype=x.dtype)
-        whitening = torch.as_tensor(self.pca_whitening_, device=x.device, dtype=x.dtype)
-        return ((self._residuals(module, x, reconstructions) - center) @ whitening).square()
-
-    def _fit_tails(self, module, X, device):
-        """Each column's distribution on (a bounded subset of) the training rows.
-
-        Below its 90th percentile a column is described by quantile knots;
-        above it by a heavy tail (peaks over a threshold): −log p grows with
-        the log of the excess over the threshold, in units of the mean excess,
-        so it keeps growing past the largest training value instead of
-        saturating, but slowly. (An exponential tail, −log p linear in the
-        excess, lets one extreme feature dominate again: dev-set ROC-AUC
-        0.7485 / AP 0.420 against 0.7507 / 0.427, both measured with the
-        marginal term weighing as much as the networks.)
-        """
-        n_columns = X.shape[1] * (2 if self.marginal else 1)
-        if self.pca_weight > 0:
-            n_columns += self.pca_whitening_.shape[1]
-        rows = _evenly_spaced(X, max(TAIL_KNOTS, TAIL_VALUES // n_columns))
-        ordered = torch.cat([self._tail_columns(module, chunk)
-                             for chunk in _device_chunks(rows, device)])
-        ordered = ordered.sort(dim=0).values
-        n_rows = ordered.shape[0]
-        body = (torch.arange(TAIL_KNOTS, device=ordered.device) + 0.5) / TAIL_KNOTS
-        at = ((1 - TAIL_SHARE) * body * (n_rows - 1)).round().long()
-        threshold = ordered[min(n_rows - 1, round((1 - TAIL_SHARE) * (n_rows - 1)))]
-        excess = (ordered - threshold).clamp(min=0)
-        above = (ordered > threshold).sum(dim=0).clamp(min=1)
-        scale = excess.sum(dim=0) / above
-        # A column with nothing above its threshold still needs a finite slope.
-        floor = 1e-3 * scale.mean() + 1e-8
-        self.tail_knots_ = ordered[at].T.contiguous().cpu().numpy()  # (columns, knots)
-        self.tail_threshold_ = threshold.cpu().numpy()
-        self.tail_scale_ = torch.maximum(scale, floor).cpu().numpy()
-
-    def _normalised_errors(self, module, x, reconstructions=None):
+    def _normalised_errors(self, module, x):
         scale = torch.as_tensor(self.error_scale_, device=x.device, dtype=x.dtype).unsqueeze(1)
-        return self._member_errors(module, x, reconstructions) / scale
+        return self._member_errors(module, x) / scale
 
-    def _marginal_errors(self, x):
-        """Error of "reconstructing" every row by the training median: ``(rows, features)``."""
-        center = torch.as_tensor(self.marginal_center_, device=x.device, dtype=x.dtype)
-        return self._element_errors(x, center)
-
-    def _averaged_errors(self, module, x, reconstructions=None):
+    def _averaged_errors(self, module, x):
         """Normalised errors averaged over the members that see each feature."""
         seen = module.input_mask.sum(dim=0).clamp(min=1.0)  # (1, features)
-        return self._normalised_errors(module, x, reconstructions).sum(dim=0) / seen
-
-    def _tail_columns(self, module, x):
-        """The values scored by their rarity: ``(rows, features [× 2] [+ axes])``."""
-        reconstructions = self._member_reconstructions(module, x)
-        columns = [self._averaged_errors(module, x, reconstructions)]
-        if self.marginal:
-            columns.append(self._marginal_errors(x))
-        if self.pca_weight > 0:
-            columns.append(self._pca_values(module, x, reconstructions))
-        return torch.cat(columns, dim=1)
-
-    def _tail_values(self, module, x):
-        """−log of each column's tail probability on the training rows: ``(rows, columns)``."""
-        columns = self._tail_columns(module, x)
-        knots = torch.as_tensor(self.tail_knots_, device=x.device, dtype=columns.dtype)
-        threshold = torch.as_tensor(self.tail_threshold_, device=x.device, dtype=columns.dtype)
-        scale = torch.as_tensor(self.tail_scale_, device=x.device, dtype=columns.dtype)
-        values = columns.T.contiguous()  # (columns, rows)
-        tolerance = TIE_TOLERANCE * knots.abs().amax(dim=1, keepdim=True)  # (columns, 1)
-        # Ties count half below, half above (many columns have repeated values).
-        rank = (torch.searchsorted(knots, values - tolerance, right=False)
-                + torch.searchsorted(knots, values + tolerance, right=True)) / 2
-        body = -torch.log1p(-(1 - TAIL_SHARE) * rank / knots.shape[1]).T
-        tail = -math.log(TAIL_SHARE) + torch.log1p((columns - threshold).clamp(min=0) / scale)
-        # Capped so that sums stay finite in float32 for any finite input.
-        return torch.where(columns > threshold + tolerance.T, tail, body).clamp(max=1e30)
+        return self._normalised_errors(module, x).sum(dim=0) / seen
 
     def _raw_member_scores(self, module, x):
         """Mean normalised error of each member over its features: ``(members [+ 2], rows)``.
@@ -440,51 +474,54 @@ class AEPlus(BaseAutoEncoder):
         With ``marginal`` a row follows for the marginal term's mean error, and
         with ``pca_weight`` a last one for the principal-component term's.
         """
-        reconstructions = self._member_reconstructions(module, x)
-        errors = self._normalised_errors(module, x, reconstructions)
+        errors = self._normalised_errors(module, x)
         scores = [errors.sum(dim=2) / module.input_mask.sum(dim=2)]
         if self.marginal:
             scores.append(self._marginal_errors(x).mean(dim=1, keepdim=True).T)
         if self.pca_weight > 0:
-            values = self._pca_values(module, x, reconstructions)  # no axes: 0, not NaN
+            values = self._pca_values(self._row_terms(module, x)[1])  # no axes: 0, not NaN
             scores.append(values.sum(dim=1, keepdim=True).T / max(1, values.shape[1]))
         return torch.cat(scores)
+
+    def _fit_member_scores(self, module, X):
+        """Error scales and the members' score centres and spreads on the (typical) rows ``X``.
+
+        A second pass over the rows: each member's errors are divided by its
+        own mean error per feature, which the first pass could not know.
+        """
+        n_members, d = self.feature_masks_.shape
+        device = X.device
+        step = self._chunk_rows(d)
+        self.error_scale_ = np.ones((n_members, d), dtype=np.float32)
+        if self.normalize_errors:
+            total = sum(self._member_errors(module, X[lo:lo + step]).sum(dim=1)
+                        for lo in range(0, X.shape[0], step))
+            mean = total / X.shape[0]  # (members, features)
+            # A perfectly reconstructed (constant) feature must not divide by 0.
+            floor = 1e-3 * mean.mean(dim=1, keepdim=True) + 1e-8
+            self.error_scale_ = torch.maximum(mean, floor).cpu().numpy()
+        # Each member's scores (and the marginal term's) are standardised by
+        # their median and IQR on the training rows, so each weighs the same.
+        raw = torch.cat([self._raw_member_scores(module, X[lo:lo + step])
+                         for lo in range(0, X.shape[0], step)], dim=1)  # (members [+ 2], rows)
+        q25, q50, q75 = torch.quantile(
+            raw, torch.tensor([0.25, 0.5, 0.75], device=device, dtype=raw.dtype), dim=1)
+        self.member_center_ = q50.cpu().numpy()
+        self.member_scale_ = torch.clamp(q75 - q25, min=1e-12).cpu().numpy()
 
     def _member_scores(self, module, x):
         center = torch.as_tensor(self.member_center_, device=x.device, dtype=x.dtype)
         scale = torch.as_tensor(self.member_scale_, device=x.device, dtype=x.dtype)
         return (self._raw_member_scores(module, x) - center.unsqueeze(1)) / scale.unsqueeze(1)
 
-    def _row_scores(self, module, x):
-        if self.tail_scores:
-            return self._feature_errors(module, x).mean(dim=1)
-        scores = self._member_scores(module, x)
+    def _member_score_mix(self, scores):
         if self.pca_weight == 0:
             return scores.mean(dim=0)
         return (1 - self.pca_weight) * scores[:-1].mean(dim=0) + self.pca_weight * scores[-1]
 
-    def _feature_errors(self, module, x):
-        if not self.tail_scores:
-            return self._averaged_errors(module, x)
-        values = self._tail_values(module, x)
-        d = x.shape[1]
-        scores = values[:, :d]
-        if self.marginal:
-            # A feature's score: its error's rarity, and its value's weighing
-            # as one more member of the ensemble (a member with an empty code).
-            weight = 1.0 / (self.n_estimators + 1)
-            scores = (1 - weight) * scores + weight * values[:, d:2 * d]
-        if self.pca_weight > 0:
-            # Each axis's rarity is shared out to the features by its squared
-            # loadings, scaled so the features' mean is the axes' mean.
-            loadings = torch.as_tensor(self.pca_loadings_, device=x.device, dtype=values.dtype)
-            axes = values[:, values.shape[1] - loadings.shape[0]:]
-            shared = (axes @ loadings) * (d / max(1, loadings.shape[0]))
-            scores = (1 - self.pca_weight) * scores + self.pca_weight * shared
-        return scores
-
     def _reconstruct(self, module, x):
-        return self._ensemble_reconstruction(module, self._member_reconstructions(module, x))
+        """The members' reconstructions averaged over those that see each feature."""
+        return self._clipped(x) - self._row_terms(module, x)[1]
 
     def _encode(self, module, x):
         code = module(self._clipped(x))[1]  # (members, rows, code)

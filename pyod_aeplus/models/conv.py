@@ -41,6 +41,8 @@ class ConvAE(BaseAutoEncoder):
     :class:`~pyod_aeplus.base.BaseAutoEncoder`.
     """
 
+    _size_parameters = "channels and code_size"
+
     def __init__(self, input_shape=None, channels=(16, 32), code_size=32, kernel_size=5,
                  activation="relu", contamination=0.1, preprocessing="standard", loss="mse",
                  epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,
@@ -89,6 +91,11 @@ class ConvAE(BaseAutoEncoder):
                 f"(n_samples, *input_shape) with input_shape={self.input_shape!r}"
             )
         return X.reshape(X.shape[0], -1)
+
+    def _scoring_row_bytes(self, n_features):
+        # The first convolution's output (channels[0] values per input value,
+        # before striding) dominates the activations.
+        return 4 * (8 + 4 * max(self.channels)) * n_features
 
     def _build_module(self):
         return ConvAutoEncoder(self._network_shape(self.n_features_in_), self.channels,

@@ -24,6 +24,8 @@ class DeepAE(BaseAutoEncoder):
     :class:`~pyod_aeplus.base.BaseAutoEncoder`.
     """
 
+    _size_parameters = "hidden_sizes"
+
     def __init__(self, hidden_sizes=(64, 32, 8), activation="relu", dropout=0.0,
                  batch_norm=False, contamination=0.1, preprocessing="standard", loss="mse",
                  epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,

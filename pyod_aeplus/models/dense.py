@@ -19,6 +19,8 @@ class DenseAE(BaseAutoEncoder):
     :class:`~pyod_aeplus.base.BaseAutoEncoder`.
     """
 
+    _size_parameters = "code_size"
+
     def __init__(self, code_size=8, activation="relu", contamination=0.1,
                  preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,

@@ -43,6 +43,8 @@ class VAE(BaseAutoEncoder):
     :class:`~pyod_aeplus.base.BaseAutoEncoder`.
     """
 
+    _size_parameters = "hidden_sizes and latent_size"
+
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score="reconstruction_probability", n_samples=16, activation="relu",
                  dropout=0.0, contamination=0.1, preprocessing="standard", loss="mse",
@@ -60,6 +62,12 @@ class VAE(BaseAutoEncoder):
         check_int("n_samples", self.n_samples, 1)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+
+    def _scoring_row_bytes(self, n_features):
+        # Every posterior draw decodes the row: means, log-variances and
+        # likelihoods of each draw, and the widest layer's activations.
+        widest = max([n_features, *self.hidden_sizes])
+        return 4 * (self.n_samples * (4 * n_features + 2 * widest) + 8 * n_features)
 
     def _build_module(self):
         return GaussianVAE(self.n_features_in_, self.hidden_sizes, self.latent_size,
