@@ -134,9 +134,9 @@ def _pyod(module, class_name, seeded=True, **fixed):
 #: This package's detectors.
 OURS = [name for name in ("DenseAE", "DeepAE", "SparseAE", "DenoisingAE", "ConvAE", "VAE",
                           "AEPlus") if hasattr(pyod_aeplus, name)]
-#: What the issues call the classical detectors.
+#: The classical detectors the quick benchmark compares against.
 CLASSICAL = ["IForest", "OCSVM", "LOF"]
-#: Every reference detector of ../shared/benchmarks.
+#: The reference detectors of the full benchmark (PyOD's, with their defaults).
 REFERENCE = ["IForest", "ECOD", "OCSVM", "KNN", "LOF", "PyOD-AE", "PyOD-VAE"]
 
 for _name in OURS:

@@ -5,7 +5,7 @@ from .dense import DenseAE
 
 
 class SparseAE(DenseAE):
-    """Sparse autoencoder: reconstruction error + ``sparsity_weight`` · sum |code|.
+    """Sparse autoencoder: reconstruction error + ``sparsity_weight`` × the L1 norm of the code.
 
     The penalty is Keras's L1 ``activity_regularizer``: the sum of the code's
     absolute activations per row, averaged over the batch.
