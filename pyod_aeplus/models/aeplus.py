@@ -95,7 +95,7 @@ class AEPlus(BaseAutoEncoder):
       themselves and look less rare; this matters most on small
       contaminated sets.
     - **Clipped input** (``clip``): the network sees scaled values clipped to
-      ±``clip``, so extreme values do not distort training; the error is taken
+      [-``clip``, ``clip``], so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
     - **Sizing from the data** (``hidden_size``, ``code_size``, ``epochs``,
       ``batch_size`` = 'auto'): narrow codes, the members' widths spread over
