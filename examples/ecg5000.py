@@ -1,8 +1,17 @@
-"""ECG5000: a simple autoencoder trained on normal heartbeats only (the TensorFlow tutorial).
+"""ECG5000: a simple autoencoder on normal heartbeats
+==================================================
+
+Trained on normal heartbeats only, as in the TensorFlow tutorial.
 
 Threshold: mean + 1 std of the training errors (MAE). The tutorial counts a
 *normal* beat as the positive class; its published figures are accuracy
 0.944, precision 0.992, recall 0.907.
+
+The data (the tutorial's ``ecg.csv``) is downloaded to the data folder
+(``$PYOD_AEPLUS_DATA``, else ``~/.cache/pyod_aeplus``) on first use; the
+documentation's gallery runs this example only when the file is there.
+
+Run it as a script::
 
     python examples/ecg5000.py [--fast] [--output DIR]
 """

@@ -1,9 +1,18 @@
-"""MNIST one-class: a convolutional autoencoder, digit 1 normal, digit 3 as 1 % anomalies.
+"""MNIST one-class: a convolutional autoencoder
+============================================
 
-The development data holds the MNIST *test* set only (10,000 images), so the
+Digit 1 normal, digit 3 as 1 % anomalies.
+
+The loader reads the MNIST *test* set only (10,000 images), so the
 one-class set built from it (1,135 ones + 11 threes) is split in half,
 stratified: the autoencoder is fitted on one half (anomalies included, labels
 unused) and evaluated on the other. Threshold by contamination (1 %).
+
+The data (the MNIST test set) is downloaded to the data folder
+(``$PYOD_AEPLUS_DATA``, else ``~/.cache/pyod_aeplus``) on first use; the
+documentation's gallery runs this example only when the files are there.
+
+Run it as a script::
 
     python examples/mnist_one_class.py [--fast] [--output DIR]
 """

@@ -1,6 +1,6 @@
 """pyod_aeplus: PyTorch autoencoder detectors for PyOD."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .base import BaseAutoEncoder
 from .models import VAE, AEPlus, ConvAE, DeepAE, DenoisingAE, DenseAE, SparseAE

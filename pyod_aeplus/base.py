@@ -17,6 +17,7 @@ from pyod.models.base import BaseDetector
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docstrings import complete_docstring
 from ._validation import (
     check_choice,
     check_contamination,
@@ -74,8 +75,12 @@ def registered_detectors():
 class BaseAutoEncoder(BaseDetector):
     """Engine shared by every autoencoder detector; not used directly.
 
-    Common parameters (every detector takes them)
-    ---------------------------------------------
+    Every detector takes the parameters below and sets the attributes below
+    when fitted; each detector's own docstring lists them with its own
+    defaults (filled in from this text by ``pyod_aeplus._docstrings``).
+
+    Parameters
+    ----------
     contamination : float in (0, 0.5] or thresholder, default=0.1
         Expected fraction of anomalies, which sets ``threshold_``; or a
         thresholder object (pythresh, :mod:`pyod_aeplus.thresholds`).
@@ -85,9 +90,9 @@ class BaseAutoEncoder(BaseDetector):
         Squared or absolute reconstruction error, for training and scoring.
     epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': 30, fewer when that would
-        take more than about 3000 optimiser steps. Longer training memorises
-        the anomalies of a contaminated training set (mean ROC-AUC on 21
-        ADBench sets with 100 epochs: 0.681, with this budget: 0.697).
+        take more than about 3000 optimiser steps: longer training memorises
+        the anomalies of a contaminated training set, and large sets finish
+        fast.
     batch_size : int, default=256
         Rows per step; clipped to the number of training rows.
     lr : float, default=1e-3
@@ -105,14 +110,12 @@ class BaseAutoEncoder(BaseDetector):
         Largest gradient norm per step; None disables clipping.
     mixed_precision : bool, default=False
         Train under bfloat16 autocast (matrix products in bf16, the loss in
-        float32). Meant for GPUs with bf16 units; scoring stays in float32, so
-        scores remain deterministic. On a CPU it is usually slower (the
-        64-32 network at batch 32: 1.05 vs 0.64 ms per step).
+        float32). Meant for GPUs with bf16 units; on a CPU it is usually
+        slower. Scoring stays in float32, so scores remain deterministic.
     compile : bool, default=False
         Train through ``torch.compile`` of the network (needs a C++ compiler
         on a CPU). Compiling costs seconds up front; it is meant for long
-        trainings on a GPU. For the 64-32 network at batch 32 on a CPU it did
-        not help (0.76 vs 0.67 ms per step). Scoring runs the plain network.
+        trainings on a GPU. Scoring runs the plain network.
     device : str, default='auto'
         'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     random_state : int, RandomState or None, default=None
@@ -151,6 +154,9 @@ class BaseAutoEncoder(BaseDetector):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("pyod_aeplus."):
+            # The engine's parameters and attributes join the detector's docstring.
+            cls.__doc__ = complete_docstring(cls)
         if not cls.__name__.startswith("_"):
             _DETECTORS[qualified_name(cls)] = cls
 

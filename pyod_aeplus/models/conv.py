@@ -37,8 +37,19 @@ class ConvAE(BaseAutoEncoder):
     A 2-tuple ``(1, L)`` is a one-channel sequence; any other 2-tuple
     ``(H, W)`` is a one-channel image. 3-tuples are ``(C, H, W)`` images.
 
-    The remaining parameters are the engine's, documented in
-    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyod_aeplus import ConvAE
+    >>> images = np.random.default_rng(0).random(size=(64, 8, 8))
+    >>> clf = ConvAE(input_shape=(8, 8), channels=(4, 8), code_size=4, epochs=2,
+    ...              random_state=0).fit(images)
+    >>> clf.n_features_in_  # each image is one row of 8 x 8 values
+    64
+    >>> clf.decision_function(images[:3]).shape
+    (3,)
+    >>> clf.decision_function(images[:3].reshape(3, 64)).shape  # flat rows too
+    (3,)
     """
 
     def __init__(self, input_shape=None, channels=(16, 32), code_size=32, kernel_size=5,
