@@ -58,6 +58,8 @@ def deterministic_cudnn():
 
 def registered_detectors():
     """Name → class of every detector built on the engine (used by ``load``)."""
+    from . import models  # noqa: F401  (importing the detectors registers them)
+
     return dict(_DETECTORS)
 
 

@@ -133,7 +133,7 @@ def _pyod(module, class_name, seeded=True, **fixed):
 
 #: This package's detectors.
 OURS = [name for name in ("DenseAE", "DeepAE", "SparseAE", "DenoisingAE", "ConvAE", "VAE",
-                          "AEPlus") if hasattr(pyod_aeplus, name)]
+                          "AEPlus") if name in pyod_aeplus.__all__]
 #: What the issues call the classical detectors.
 CLASSICAL = ["IForest", "OCSVM", "LOF"]
 #: Every reference detector of ../shared/benchmarks.
