@@ -10,6 +10,7 @@ plain reconstruction error, its training loss and its score.
 
 import contextlib
 import functools
+import sys
 
 import numpy as np
 import torch
@@ -463,14 +464,23 @@ class BaseAutoEncoder(BaseDetector):
 
         Returns
         -------
-        errors : ndarray of shape (n_samples, n_features)
+        errors : ndarray or DataFrame of shape (n_samples, n_features)
             Reconstruction error of every value, in scaled units; for AEPlus
             (``tail_scores=True``) the rarity of each feature's error and
-            value on the training rows (−log tail probability).
+            value on the training rows (−log tail probability). A pandas
+            DataFrame when the detector was fitted on one (it has
+            ``feature_names_in_``) and ``X`` is one too: its columns are the
+            feature names and its index is ``X``'s, so each error stays
+            with its row and column. An ndarray otherwise.
         """
         check_is_fitted(self, "module_")
+        pandas = sys.modules.get("pandas")  # a DataFrame X has imported it
+        index = X.index if pandas is not None and isinstance(X, pandas.DataFrame) else None
         X = self._validate(X, reset=False)
-        return self._map_rows(X, self._feature_errors)
+        errors = self._map_rows(X, self._feature_errors)
+        if index is not None and hasattr(self, "feature_names_in_"):
+            return pandas.DataFrame(errors, index=index, columns=self.feature_names_in_)
+        return errors
 
     def reconstruct(self, X):
         """Reconstruction of ``X`` by the network, in the units of ``X``.
