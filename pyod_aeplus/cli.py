@@ -125,14 +125,14 @@ def read_table(path):
     """The DataFrame in ``path`` (CSV with a header row, or Parquet); clear errors otherwise."""
     pandas = _pandas()
     path = Path(path)
-    kind = _file_format(path)
-    if kind is None:
-        raise CommandError(f"{path}: not a CSV or Parquet file (its name must end in .csv or "
-                           ".parquet)")
     if not path.exists():
         raise CommandError(f"{path}: no such file")
     if path.is_dir():
         raise CommandError(f"{path}: is a folder, not a file")
+    kind = _file_format(path)
+    if kind is None:
+        raise CommandError(f"{path}: not a CSV or Parquet file (its name must end in .csv or "
+                           ".parquet)")
     if kind == "parquet":
         _check_parquet_engine(path)
     try:
