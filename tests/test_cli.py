@@ -200,8 +200,8 @@ def test_wrong_columns_for_the_model(frames, tmp_path, capsys):
 def test_wrong_column_count_for_a_model_without_names(tmp_path, capsys):
     rng = np.random.default_rng(1)
     pa.DenseAE(epochs=2, random_state=0).fit(rng.normal(size=(50, 3))).save(tmp_path / "m.pt")
-    pd.DataFrame(rng.normal(size=(5, 4)), columns=list("wxyz")).to_csv(tmp_path / "new.csv",
-                                                                        index=False)
+    new = pd.DataFrame(rng.normal(size=(5, 4)), columns=list("wxyz"))
+    new.to_csv(tmp_path / "new.csv", index=False)
     message = error_of(["score", tmp_path / "new.csv", "--model", tmp_path / "m.pt"], capsys)
     assert message.endswith("new.csv: the model takes 3 feature columns, the file has 4 ('w', "
                             "'x', 'y', 'z')")
