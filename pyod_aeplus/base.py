@@ -10,6 +10,7 @@ plain reconstruction error, its training loss and its score.
 
 import contextlib
 import functools
+import sys
 
 import numpy as np
 import torch
@@ -28,7 +29,7 @@ from ._validation import (
 from .nn import reconstruction_step, relu_blocks
 from .training import auto_epochs, train_module
 
-PREPROCESSING = ("standard", "minmax", "robust", None)
+PREPROCESSING = ("standard", "minmax", "robust", "global", None)
 LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so a chunk holds about this many values: scoring
 # memory stays bounded however many rows X has.
@@ -69,6 +70,8 @@ def registered_detectors():
     other class, and a user's class named like a built-in one (``DenseAE`` in
     the user's own module) gets its own entry instead of replacing it.
     """
+    from . import models  # noqa: F401  (importing the detectors registers them)
+
     return dict(_DETECTORS)
 
 
@@ -84,8 +87,11 @@ class BaseAutoEncoder(BaseDetector):
     contamination : float in (0, 0.5] or thresholder, default=0.1
         Expected fraction of anomalies, which sets ``threshold_``; or a
         thresholder object (pythresh, :mod:`pyod_aeplus.thresholds`).
-    preprocessing : {'standard', 'minmax', 'robust', None}, default='standard'
-        Per-feature scaling fitted on the training rows.
+    preprocessing : {'standard', 'minmax', 'robust', 'global', None}, default='standard'
+        Scaling fitted on the training rows: per feature ('standard',
+        'minmax', 'robust'), or one mean and standard deviation over every
+        value ('global'), which keeps the features' relative sizes, as
+        images and sequences need (ConvAE's default, one per channel).
     loss : {'mse', 'mae'}, default='mse'
         Squared or absolute reconstruction error, for training and scoring.
     epochs : int or 'auto', default='auto'
@@ -281,12 +287,14 @@ class BaseAutoEncoder(BaseDetector):
         n_features = X.shape[1]
         if self.preprocessing is None:
             return np.zeros(n_features), np.ones(n_features)
+        if self.preprocessing == "global":
+            X = np.reshape(X, (-1, 1))  # every value in one column: one center and scale
         # Statistics are taken on columns divided by their largest magnitude, so
         # that values near the float64 limit (1e300) cannot overflow in squares.
         magnitude = np.max(np.abs(X), axis=0).astype(np.float64)
         magnitude[magnitude == 0] = 1.0
         unit = np.asarray(X, dtype=np.float64) / magnitude
-        if self.preprocessing == "standard":
+        if self.preprocessing in ("standard", "global"):
             center, scale = unit.mean(axis=0), unit.std(axis=0)
         elif self.preprocessing == "minmax":
             center = unit.min(axis=0)
@@ -299,7 +307,8 @@ class BaseAutoEncoder(BaseDetector):
             flat = scale == 0
             scale[flat] = unit[:, flat].std(axis=0)
         scale = np.where(scale > 0, scale * magnitude, 1.0)
-        return center * magnitude, scale
+        return (np.broadcast_to(center * magnitude, n_features).copy(),
+                np.broadcast_to(scale, n_features).copy())
 
     @staticmethod
     def _fits_on_device(X, device):
@@ -477,14 +486,23 @@ class BaseAutoEncoder(BaseDetector):
 
         Returns
         -------
-        errors : ndarray of shape (n_samples, n_features)
+        errors : ndarray or DataFrame of shape (n_samples, n_features)
             Reconstruction error of every value, in scaled units; for AEPlus
             (``tail_scores=True``) the rarity of each feature's error and
-            value on the training rows (−log tail probability).
+            value on the training rows (−log tail probability). A pandas
+            DataFrame when the detector was fitted on one (it has
+            ``feature_names_in_``) and ``X`` is one too: its columns are the
+            feature names and its index is ``X``'s, so each error stays
+            with its row and column. An ndarray otherwise.
         """
         check_is_fitted(self, "module_")
+        pandas = sys.modules.get("pandas")  # a DataFrame X has imported it
+        index = X.index if pandas is not None and isinstance(X, pandas.DataFrame) else None
         X = self._validate(X, reset=False)
-        return self._map_rows(X, self._feature_errors)
+        errors = self._map_rows(X, self._feature_errors)
+        if index is not None and hasattr(self, "feature_names_in_"):
+            return pandas.DataFrame(errors, index=index, columns=self.feature_names_in_)
+        return errors
 
     def reconstruct(self, X):
         """Reconstruction of ``X`` by the network, in the units of ``X``.
