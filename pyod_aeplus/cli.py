@@ -240,9 +240,9 @@ def scores_frame(frame, scores, labels, id_column):
 
 # ----------------------------------------------------------------- commands
 def _make_detector(name, contamination, random_state, params):
-    from .base import registered_detectors
+    import pyod_aeplus
 
-    cls = registered_detectors()[name]
+    cls = getattr(pyod_aeplus, name)
     known = cls().get_params(deep=False)
     settings = {}
     for key, value in params:
