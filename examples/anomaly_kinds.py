@@ -1,10 +1,15 @@
-"""Which detector for which kind of anomaly? AEPlus, IForest, LOF, KNN and OCSVM on
-one data set with ADBench's four kinds of synthetic anomalies.
+"""Which detector for which kind of anomaly?
+=========================================
+
+AEPlus, IForest, LOF, KNN and OCSVM on one data set with ADBench's four kinds of
+synthetic anomalies.
 
 The set's own anomalies are replaced by local, global, dependency or clustered
 ones (``load_dataset("NAME@KIND")``), each detector runs on the benchmark's
 unsupervised split, and the ROC-AUC of each pair is tabled and plotted, with a
 picture of what each kind looks like (the first two principal components).
+
+Run it as a script::
 
     python examples/anomaly_kinds.py [--dataset NAME] [--fast] [--output DIR]
 """

@@ -1,7 +1,12 @@
-"""Swap IsolationForest for AEPlus? Compare them (and OCSVM, LOF) on one data set.
+"""Swap IsolationForest for AEPlus?
+================================
+
+Compare them (and OCSVM, LOF) on one data set.
 
 Uses an embedded ADBench set (no download) with the benchmark's unsupervised
 protocol: stratified 70/30 split, training part keeps its anomalies.
+
+Run it as a script::
 
     python examples/compare_detectors.py [--dataset NAME] [--fast] [--output DIR]
 """

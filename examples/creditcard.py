@@ -1,4 +1,7 @@
-"""Credit-card fraud: simple, sparse, deep, denoising autoencoders and a VAE side by side.
+"""Credit-card fraud: five autoencoders side by side
+=================================================
+
+Simple, sparse, deep and denoising autoencoders and a VAE.
 
 As in the book chapter: 20,000 normal and 400 fraud rows, an 80/20 split,
 each detector fitted on the training part. Published ROC-AUC: autoencoder
@@ -8,6 +11,8 @@ The data (ULB/Kaggle ``creditcard.csv``, 284,807 × 31) is not shipped: put it
 at ``$PYOD_AEPLUS_DATA/creditcard/creditcard.csv`` (default
 ``~/.cache/pyod_aeplus/creditcard/creditcard.csv``), or let the loader
 download it when online.
+
+Run it as a script::
 
     python examples/creditcard.py [--fast] [--output DIR]
 """

@@ -1,8 +1,13 @@
-"""PyOD's generate_data, as in the PyTorch tutorial: 10,000 training rows, 50 features, 20 % outliers.
+"""PyOD's generate_data, as in the PyTorch tutorial
+================================================
+
+10,000 training rows, 50 features, 20 % outliers.
 
 A simple autoencoder (code 32, sigmoid) trained on the normal training rows;
 threshold at the midpoint between the mean error of normal and of anomalous
 training rows. Published: accuracy 0.694, recall 0.235.
+
+Run it as a script::
 
     python examples/generate_data.py [--fast] [--output DIR]
 """

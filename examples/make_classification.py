@@ -1,9 +1,14 @@
-"""The Keras tutorial's imbalanced problem: 100,000 rows, 32 features, 0.5 % anomalies.
+"""The Keras tutorial's imbalanced problem
+=======================================
+
+100,000 rows, 32 features, 0.5 % anomalies.
 
 The tutorial trains a 16-8-4 autoencoder on the normal rows and flags test
 rows above the 98th percentile of training errors; its recall is about 0.01.
 Reference detectors on this problem: PyOD AutoEncoder ROC-AUC 0.723 / AP
 0.250, LOF 0.729 / 0.198, IsolationForest 0.527 / 0.010.
+
+Run it as a script::
 
     python examples/make_classification.py [--fast] [--output DIR]
 """

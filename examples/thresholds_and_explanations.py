@@ -1,7 +1,13 @@
-"""One set of scores, four ways to threshold it, and which features made the top anomalies.
+"""Thresholds and explanations
+===========================
+
+One set of scores, four ways to threshold it, and which features made the top
+anomalies.
 
 Thresholds: the contamination rate (PyOD's rule), a pythresh thresholder,
 the 95th percentile and mean + 2 std of the training scores.
+
+Run it as a script::
 
     python examples/thresholds_and_explanations.py [--fast] [--output DIR]
 """

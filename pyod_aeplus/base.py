@@ -11,6 +11,7 @@ plain reconstruction error, its training loss and its score.
 import contextlib
 import functools
 import math
+import sys
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
+from ._docstrings import complete_docstring
 from ._memory import AllocationGuard, TooManyValues, available_memory
 from ._validation import (
     check_choice,
@@ -30,7 +32,7 @@ from ._validation import (
 from .nn import reconstruction_step, relu_blocks
 from .training import auto_epochs, train_module
 
-PREPROCESSING = ("standard", "minmax", "robust", None)
+PREPROCESSING = ("standard", "minmax", "robust", "global", None)
 LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so that a chunk's scoring needs about this many
 # bytes (``_scoring_row_bytes``): scoring memory stays bounded however many
@@ -72,26 +74,35 @@ def registered_detectors():
     other class, and a user's class named like a built-in one (``DenseAE`` in
     the user's own module) gets its own entry instead of replacing it.
     """
+    from . import models  # noqa: F401  (importing the detectors registers them)
+
     return dict(_DETECTORS)
 
 
 class BaseAutoEncoder(BaseDetector):
     """Engine shared by every autoencoder detector; not used directly.
 
-    Common parameters (every detector takes them)
-    ---------------------------------------------
+    Every detector takes the parameters below and sets the attributes below
+    when fitted; each detector's own docstring lists them with its own
+    defaults (filled in from this text by ``pyod_aeplus._docstrings``).
+
+    Parameters
+    ----------
     contamination : float in (0, 0.5] or thresholder, default=0.1
         Expected fraction of anomalies, which sets ``threshold_``; or a
         thresholder object (pythresh, :mod:`pyod_aeplus.thresholds`).
-    preprocessing : {'standard', 'minmax', 'robust', None}, default='standard'
-        Per-feature scaling fitted on the training rows.
+    preprocessing : {'standard', 'minmax', 'robust', 'global', None}, default='standard'
+        Scaling fitted on the training rows: per feature ('standard',
+        'minmax', 'robust'), or one mean and standard deviation over every
+        value ('global'), which keeps the features' relative sizes, as
+        images and sequences need (ConvAE's default, one per channel).
     loss : {'mse', 'mae'}, default='mse'
         Squared or absolute reconstruction error, for training and scoring.
     epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': 30, fewer when that would
-        take more than about 3000 optimiser steps. Longer training memorises
-        the anomalies of a contaminated training set (mean ROC-AUC on 21
-        ADBench sets with 100 epochs: 0.681, with this budget: 0.697).
+        take more than about 3000 optimiser steps: longer training memorises
+        the anomalies of a contaminated training set, and large sets finish
+        fast.
     batch_size : int, default=256
         Rows per step; clipped to the number of training rows.
     lr : float, default=1e-3
@@ -109,14 +120,12 @@ class BaseAutoEncoder(BaseDetector):
         Largest gradient norm per step; None disables clipping.
     mixed_precision : bool, default=False
         Train under bfloat16 autocast (matrix products in bf16, the loss in
-        float32). Meant for GPUs with bf16 units; scoring stays in float32, so
-        scores remain deterministic. On a CPU it is usually slower (the
-        64-32 network at batch 32: 1.05 vs 0.64 ms per step).
+        float32). Meant for GPUs with bf16 units; on a CPU it is usually
+        slower. Scoring stays in float32, so scores remain deterministic.
     compile : bool, default=False
         Train through ``torch.compile`` of the network (needs a C++ compiler
         on a CPU). Compiling costs seconds up front; it is meant for long
-        trainings on a GPU. For the 64-32 network at batch 32 on a CPU it did
-        not help (0.76 vs 0.67 ms per step). Scoring runs the plain network.
+        trainings on a GPU. Scoring runs the plain network.
     device : str, default='auto'
         'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     random_state : int, RandomState or None, default=None
@@ -155,6 +164,9 @@ class BaseAutoEncoder(BaseDetector):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("pyod_aeplus."):
+            # The engine's parameters and attributes join the detector's docstring.
+            cls.__doc__ = complete_docstring(cls)
         if not cls.__name__.startswith("_"):
             _DETECTORS[qualified_name(cls)] = cls
 
@@ -330,12 +342,14 @@ class BaseAutoEncoder(BaseDetector):
         n_features = X.shape[1]
         if self.preprocessing is None:
             return np.zeros(n_features), np.ones(n_features)
+        if self.preprocessing == "global":
+            X = np.reshape(X, (-1, 1))  # every value in one column: one center and scale
         # Statistics are taken on columns divided by their largest magnitude, so
         # that values near the float64 limit (1e300) cannot overflow in squares.
         magnitude = np.max(np.abs(X), axis=0).astype(np.float64)
         magnitude[magnitude == 0] = 1.0
         unit = np.asarray(X, dtype=np.float64) / magnitude
-        if self.preprocessing == "standard":
+        if self.preprocessing in ("standard", "global"):
             center, scale = unit.mean(axis=0), unit.std(axis=0)
         elif self.preprocessing == "minmax":
             center = unit.min(axis=0)
@@ -348,7 +362,8 @@ class BaseAutoEncoder(BaseDetector):
             flat = scale == 0
             scale[flat] = unit[:, flat].std(axis=0)
         scale = np.where(scale > 0, scale * magnitude, 1.0)
-        return center * magnitude, scale
+        return (np.broadcast_to(center * magnitude, n_features).copy(),
+                np.broadcast_to(scale, n_features).copy())
 
     @staticmethod
     def _fits_on_device(X, device):
@@ -530,14 +545,23 @@ class BaseAutoEncoder(BaseDetector):
 
         Returns
         -------
-        errors : ndarray of shape (n_samples, n_features)
+        errors : ndarray or DataFrame of shape (n_samples, n_features)
             Reconstruction error of every value, in scaled units; for AEPlus
             (``tail_scores=True``) the rarity of each feature's error and
-            value on the training rows (−log tail probability).
+            value on the training rows (−log tail probability). A pandas
+            DataFrame when the detector was fitted on one (it has
+            ``feature_names_in_``) and ``X`` is one too: its columns are the
+            feature names and its index is ``X``'s, so each error stays
+            with its row and column. An ndarray otherwise.
         """
         check_is_fitted(self, "module_")
+        pandas = sys.modules.get("pandas")  # a DataFrame X has imported it
+        index = X.index if pandas is not None and isinstance(X, pandas.DataFrame) else None
         X = self._validate(X, reset=False)
-        return self._map_rows(X, self._feature_errors)
+        errors = self._map_rows(X, self._feature_errors)
+        if index is not None and hasattr(self, "feature_names_in_"):
+            return pandas.DataFrame(errors, index=index, columns=self.feature_names_in_)
+        return errors
 
     def reconstruct(self, X):
         """Reconstruction of ``X`` by the network, in the units of ``X``.

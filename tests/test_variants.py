@@ -126,6 +126,68 @@ def test_conv_rejects_a_wrong_shape():
         pa.ConvAE(input_shape=(1, 1, 2, 70), epochs=1).fit(X)
 
 
+def blob_images(n_normal, n_anomalies, seed):
+    """16 x 16 images of one soft blob; an anomaly has a bright 2 x 2 spot besides.
+
+    The sensor noise differs from image to image. Per-pixel standardisation
+    blows the noise of the dark border pixels up to the size of the blobs, so
+    the noisiest normal images score like the anomalies.
+    """
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:16, 0:16]
+    images = []
+    for i in range(n_normal + n_anomalies):
+        cy, cx = rng.uniform(5, 10, size=2)
+        image = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 4.0)
+        if i >= n_normal:
+            r, c = rng.integers(5, 10, size=2)
+            image[r:r + 2, c:c + 2] += 1.0
+        images.append(image + rng.uniform(0.005, 0.05) * rng.normal(size=(16, 16)))
+    y = np.r_[np.zeros(n_normal), np.ones(n_anomalies)]
+    return np.array(images).reshape(len(images), -1), y
+
+
+def test_conv_default_scaling_finds_an_image_anomaly_that_per_pixel_scaling_misses():
+    from sklearn.metrics import roc_auc_score
+
+    X_train, _ = blob_images(150, 0, seed=0)
+    X_test, y_test = blob_images(80, 16, seed=1)
+    auc = {}
+    for preprocessing in ("global", "standard"):
+        det = pa.ConvAE(input_shape=(16, 16), preprocessing=preprocessing, epochs=3,
+                        random_state=0).fit(X_train)
+        auc[preprocessing] = roc_auc_score(y_test, det.decision_function(X_test))
+    assert pa.ConvAE().preprocessing == "global"
+    assert auc["global"] > 0.95
+    assert auc["standard"] < 0.8
+
+
+def test_conv_global_scaling_is_one_mean_and_std_per_channel():
+    rng = np.random.default_rng(0)
+    # Two channels of 3 x 4 pixels on very different scales.
+    images = np.stack([rng.normal(5.0, 2.0, size=(40, 3, 4)),
+                       rng.normal(-1.0, 0.01, size=(40, 3, 4))], axis=1)
+    det = pa.ConvAE(input_shape=(2, 3, 4), epochs=1, random_state=0).fit(images)
+    for channel, pixels in enumerate((slice(0, 12), slice(12, 24))):
+        np.testing.assert_allclose(det.center_[pixels], images[:, channel].mean())
+        np.testing.assert_allclose(det.scale_[pixels], images[:, channel].std())
+    # One channel: one mean and std over every value, as for any detector.
+    X = images[:, 0].reshape(40, -1)
+    for det in (pa.ConvAE(input_shape=(3, 4), epochs=1), pa.DenseAE(preprocessing="global",
+                                                                    epochs=1)):
+        det.fit(X)
+        np.testing.assert_allclose(det.center_, np.full(12, X.mean()))
+        np.testing.assert_allclose(det.scale_, np.full(12, X.std()))
+
+
+def test_conv_global_scaling_of_a_constant_image_is_harmless():
+    X = np.full((20, 16), 3.0)
+    det = pa.ConvAE(input_shape=(4, 4), epochs=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(det.scale_, np.ones(16))
+    np.testing.assert_array_equal(det.center_, np.full(16, 3.0))
+    assert np.isfinite(det.decision_function(X)).all()
+
+
 def test_deep_ae_mirrors_its_hidden_sizes(data):
     det = pa.DeepAE(hidden_sizes=(16, 4), epochs=2, random_state=0).fit(data)
     linears = [m for m in det.module_.modules() if isinstance(m, torch.nn.Linear)]

@@ -7,6 +7,9 @@ from pathlib import Path
 from .registry import CLASSICAL, OURS, REFERENCE, available_detectors, get_factory
 
 DETECTOR_GROUPS = {"ours": OURS, "classical": CLASSICAL, "reference": REFERENCE}
+# pyod_aeplus.datasets.ANOMALY_TYPES, written out: importing the data sets
+# imports scikit-learn (seconds), which --help must not wait for.
+ANOMALY_TYPES = ("local", "global", "dependency", "cluster")
 
 
 def _dataset_groups():
@@ -29,11 +32,9 @@ def _expand(names, groups):
     return out
 
 
-def build_parser():
-    from ..datasets import ANOMALY_TYPES
-
+def build_parser(prog="pyod-aeplus-benchmark"):
     parser = argparse.ArgumentParser(
-        prog="pyod-aeplus-benchmark",
+        prog=prog,
         description="Run detectors × data sets × seeds; write a CSV, a Markdown report and plots.")
     parser.add_argument("--quick", action="store_true",
                         help="the main job: embedded sets + generate_data, our detectors "
@@ -69,12 +70,13 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv=None, prog="pyod-aeplus-benchmark"):
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    # Imported once the arguments are read: --help needs none of them.
     from . import markdown_report
     from .runner import make_tasks, run_grid
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     if args.quick:
         detectors = args.detectors or ["ours", "classical"]
         datasets = args.datasets or ["embedded", "generate_data"]

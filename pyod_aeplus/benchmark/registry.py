@@ -133,7 +133,7 @@ def _pyod(module, class_name, seeded=True, **fixed):
 
 #: This package's detectors.
 OURS = [name for name in ("DenseAE", "DeepAE", "SparseAE", "DenoisingAE", "ConvAE", "VAE",
-                          "AEPlus") if hasattr(pyod_aeplus, name)]
+                          "AEPlus") if name in pyod_aeplus.__all__]
 #: The classical detectors the quick benchmark compares with (``--detectors classical``).
 CLASSICAL = ["IForest", "OCSVM", "LOF"]
 #: The reference detectors of the full benchmark (``--detectors reference``).

@@ -29,6 +29,8 @@ import numpy as np
 
 from .registry import get_factory
 
+#: The split protocols: ``unsupervised`` trains on rows that keep their anomalies,
+#: ``novelty`` on the normal training rows only (see :func:`split`).
 PROTOCOLS = ("unsupervised", "novelty")
 KEY = ("detector", "dataset", "seed", "protocol")
 COLUMNS = [*KEY, "n_train", "n_test", "n_features", "train_contamination", "roc_auc",

@@ -8,6 +8,7 @@ detector's results can be read by kind of anomaly rather than by data set.
 import numpy as np
 from sklearn.utils import Bunch
 
+#: ADBench's four kinds of synthetic anomalies (see :func:`make_synthetic_anomalies`).
 ANOMALY_TYPES = ("local", "global", "dependency", "cluster")
 # ADBench's settings: covariances (local) and means (cluster) scaled by 5,
 # the uniform box of the global anomalies 10% beyond the normal rows' range.

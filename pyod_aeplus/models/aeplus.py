@@ -86,18 +86,17 @@ class AEPlus(BaseAutoEncoder):
       per-feature scores treat errors one feature at a time; this term finds
       rows whose errors break the correlations that normal rows' errors
       have, which matters most on data with many independent directions
-      that the narrow codes cannot model (``make_classification``: ROC-AUC
-      0.51 without it).
+      that the narrow codes cannot model.
     - **Normalisers fitted on the typical rows** (``typical_rows``): each
       feature's mean error, the marginal term's centre, the principal axes
       and the tails are fitted on the training rows whose residual is within
       the ``1 - trim`` quantile (the rows the trimmed loss treats as normal);
       the principal axes keep their own trim within those. Fitted on all
       rows, the anomalies among them stretch each normaliser towards
-      themselves and look less rare (``45_wine``, 129 rows: ROC-AUC 0.80 →
-      0.92).
+      themselves and look less rare; this matters most on small
+      contaminated sets.
     - **Clipped input** (``clip``): the network sees scaled values clipped to
-      ±``clip``, so extreme values do not distort training; the error is taken
+      [-``clip``, ``clip``], so extreme values do not distort training; the error is taken
       against the unclipped value, so they still score as extreme.
     - **Sizing from the data** (``hidden_size``, ``code_size``, ``epochs``,
       ``batch_size`` = 'auto'): narrow codes, the members' widths spread over
@@ -125,8 +124,7 @@ class AEPlus(BaseAutoEncoder):
         Share of each feature's score that comes from the principal-component
         term (0: off); the rest is the ensemble's (networks and marginal term).
         Fitting it costs O(n·d·min(n, d) + min(n, d)³) for n ≤ 20,000 rows
-        and d features: on 2 CPU cores it added 0.3 s at 2,000 × 500 and 5 s
-        at 3,000 × 2,000; set 0 for data both long and very wide.
+        and d features: set 0 for data both long and very wide.
     typical_rows : bool, default=True
         Fit the score's normalisers on the typical training rows only.
     clip : float or None, default=5.0
@@ -136,16 +134,44 @@ class AEPlus(BaseAutoEncoder):
         c = max(2, round(d ** 0.25)); hidden = clip(4·c, 16, 128). An int gives
         every member that width.
     activation : str, default='relu'
-    epochs, batch_size : int or 'auto', default='auto'
-        'auto': batch = clip(n/16, 16, 256); epochs = 30, fewer when that would
-        take more than about 3000 steps.
-    preprocessing : default='robust'
-        Median / inter-quartile range scaling.
-    validation_fraction : default=0.0
-        AEPlus stops on a plateau of its (trimmed) training loss.
+        Activation of the members' hidden layers.
+    preprocessing : {'standard', 'minmax', 'robust', None}, default='robust'
+        Per-feature scaling fitted on the training rows. AEPlus's default is
+        median / inter-quartile range scaling (the engine's is 'standard').
+    epochs : int or 'auto', default='auto'
+        Most passes over the training rows. 'auto': 30, fewer when that would
+        take more than about 3000 optimiser steps.
+    batch_size : int or 'auto', default='auto'
+        Rows per step. 'auto': clip(n / 16, 16, 256) for n training rows, so
+        small sets still get about 16 steps per epoch (the engine's default
+        is 256).
+    validation_fraction : float in [0, 1), default=0.0
+        Rows held out to monitor the loss. AEPlus's default, 0, stops on a
+        plateau of its (trimmed) training loss (the engine's is 0.1).
 
-    The remaining parameters are the engine's, documented in
-    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    Attributes
+    ----------
+    feature_masks_ : ndarray of shape (n_estimators, n_features)
+        1 where a member sees a feature (``feature_fraction``), else 0.
+
+    Notes
+    -----
+    The score's other fitted normalisers (error scales, the marginal term's
+    centre, the principal axes, the tails' knots) are attributes ending in
+    ``_`` too; they are internal and may change between versions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyod_aeplus import AEPlus
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> X[:10] += 6  # ten contaminating rows in the training data
+    >>> clf = AEPlus(contamination=0.05, epochs=2, random_state=0).fit(X)
+    >>> bool(clf.decision_scores_[:10].min() > np.median(clf.decision_scores_))
+    True
+    >>> clf.feature_scores(X[:2]).shape  # each feature's rarity: what made a row abnormal
+    (2, 5)
     """
 
     _auto_batch_size = True

@@ -20,8 +20,16 @@ class DeepAE(BaseAutoEncoder):
     batch_norm : bool, default=False
         Batch normalisation in every hidden layer.
 
-    The remaining parameters are the engine's, documented in
-    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyod_aeplus import DeepAE
+    >>> X = np.random.default_rng(0).normal(size=(200, 6))
+    >>> clf = DeepAE(hidden_sizes=(16, 8, 2), epochs=2, random_state=0).fit(X)
+    >>> clf.encode(X[:5]).shape  # the code: the last hidden size
+    (5, 2)
+    >>> clf.predict(X[:5]).shape
+    (5,)
     """
 
     _size_parameters = "hidden_sizes"

@@ -20,7 +20,14 @@ class DenoisingAE(DeepAE):
     noise_level : float >= 0, default=0.2
         Standard deviation ('gaussian') or masking probability ('mask', < 1).
 
-    The remaining parameters are :class:`DeepAE`'s.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyod_aeplus import DenoisingAE
+    >>> X = np.random.default_rng(0).normal(size=(200, 6))
+    >>> clf = DenoisingAE(noise="mask", noise_level=0.3, epochs=2, random_state=0).fit(X)
+    >>> clf.reconstruct(X[:3]).shape  # in the units of X
+    (3, 6)
     """
 
     def __init__(self, noise="gaussian", noise_level=0.2, hidden_sizes=(64, 32, 8),

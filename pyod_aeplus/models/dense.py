@@ -15,8 +15,18 @@ class DenseAE(BaseAutoEncoder):
     activation : str, default='relu'
         Activation of the code layer (see ``pyod_aeplus.nn.ACTIVATIONS``).
 
-    The remaining parameters are the engine's, documented in
-    :class:`~pyod_aeplus.base.BaseAutoEncoder`.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyod_aeplus import DenseAE
+    >>> X = np.random.default_rng(0).normal(size=(200, 6))
+    >>> clf = DenseAE(code_size=3, epochs=2, random_state=0).fit(X)
+    >>> clf.decision_scores_.shape
+    (200,)
+    >>> int(clf.labels_.sum())  # contamination=0.1 flags a tenth of the training rows
+    20
+    >>> clf.decision_function(X[:4]).shape
+    (4,)
     """
 
     _size_parameters = "code_size"

@@ -5,7 +5,7 @@ from .dense import DenseAE
 
 
 class SparseAE(DenseAE):
-    """Sparse autoencoder: reconstruction error + ``sparsity_weight`` · sum |code|.
+    """Sparse autoencoder: reconstruction error + ``sparsity_weight`` × the L1 norm of the code.
 
     The penalty is Keras's L1 ``activity_regularizer``: the sum of the code's
     absolute activations per row, averaged over the batch.
@@ -20,7 +20,16 @@ class SparseAE(DenseAE):
     sparsity_weight : float >= 0, default=1e-3
         Weight of the L1 penalty on the code's activations.
 
-    The remaining parameters are :class:`DenseAE`'s.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyod_aeplus import SparseAE
+    >>> X = np.random.default_rng(0).normal(size=(200, 6))
+    >>> clf = SparseAE(code_size=16, epochs=2, random_state=0).fit(X)
+    >>> clf.encode(X[:5]).shape  # a code wider than the input
+    (5, 16)
+    >>> clf.feature_scores(X[:5]).shape  # each value's reconstruction error
+    (5, 6)
     """
 
     def __init__(self, code_size=32, sparsity_weight=1e-3, activation="relu",
