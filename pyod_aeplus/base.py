@@ -30,7 +30,7 @@ from ._validation import (
     resolve_device,
 )
 from .nn import reconstruction_step, relu_blocks
-from .training import auto_epochs, train_module
+from .training import MAX_STEPS, auto_epochs, train_module
 
 PREPROCESSING = ("standard", "minmax", "robust", "global", None)
 LOSSES = ("mse", "mae")
@@ -161,6 +161,8 @@ class BaseAutoEncoder(BaseDetector):
 
     # Whether batch_size may be 'auto' (the detector sizes it: ``_auto_batch``).
     _auto_batch_size = False
+    # About how many optimiser steps epochs='auto' allows on large sets.
+    _max_steps = MAX_STEPS
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -199,7 +201,8 @@ class BaseAutoEncoder(BaseDetector):
         """``(epochs, batch_size)`` for ``n_rows`` training rows, 'auto' resolved."""
         batch = self._auto_batch(n_rows) if self.batch_size == "auto" else self.batch_size
         batch = min(batch, n_rows)
-        epochs = auto_epochs(n_rows, batch) if self.epochs == "auto" else self.epochs
+        epochs = (auto_epochs(n_rows, batch, self._max_steps) if self.epochs == "auto"
+                  else self.epochs)
         return epochs, batch
 
     def _after_training(self, module, X, progress):

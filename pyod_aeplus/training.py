@@ -30,10 +30,14 @@ MAX_EPOCHS, MAX_STEPS = 30, 3000
 CUDA_GRAPHS = True
 
 
-def auto_epochs(n_rows, batch_size):
-    """Epochs of the 'auto' budget for ``n_rows`` rows in batches of ``batch_size``."""
+def auto_epochs(n_rows, batch_size, max_steps=MAX_STEPS):
+    """Epochs of the 'auto' budget for ``n_rows`` rows in batches of ``batch_size``.
+
+    At most ``MAX_EPOCHS``, and no more than it takes to reach about
+    ``max_steps`` optimiser steps.
+    """
     steps_per_epoch = math.ceil(n_rows / batch_size)
-    return int(min(MAX_EPOCHS, math.ceil(MAX_STEPS / steps_per_epoch)))
+    return int(min(MAX_EPOCHS, math.ceil(max_steps / steps_per_epoch)))
 
 
 @contextmanager

@@ -241,3 +241,121 @@ def test_smallest_inputs():
 def test_aeplus_parameters_are_checked(data, params, message):
     with pytest.raises((ValueError, TypeError), match=message):
         AEPlus(**params).fit(data)
+
+
+def test_statistics_from_one_pass_equal_their_definitions(data):
+    """Each statistic, computed here the plain way from all training rows at once."""
+    X = data.copy()
+    X[:20] += 6.0  # atypical rows the statistics must leave out
+    det = AEPlus(contamination=0.1, random_state=0).fit(X)
+    x = torch.as_tensor((X - det.center_) / det.scale_, dtype=torch.float32)
+    with torch.no_grad():
+        clipped = x.clamp(-det.clip, det.clip)
+        members = det.module_(clipped)[0]  # (members, rows, features)
+    errors = (members - x).square().mean(dim=0)
+    residuals = clipped - members.mean(dim=0)
+    size = residuals.square().sum(dim=1)
+    typical = size <= torch.quantile(size, 0.9)
+    assert not typical[:20].any()
+    center = x[typical].median(dim=0).values
+    np.testing.assert_allclose(det.marginal_center_, center, rtol=1e-6)
+    # Principal axes: of the typical residuals, trimmed once more by their own size.
+    r = residuals[typical].double()
+    r = r[r.square().sum(dim=1) <= torch.quantile(r.square().sum(dim=1), 0.9)]
+    covariance = torch.cov(r.T, correction=0)
+    np.testing.assert_allclose(det.pca_center_, r.mean(dim=0), rtol=1e-4, atol=1e-6)
+    # Whitening W: W Wᵀ is the inverse covariance (on the axes kept), whatever their signs.
+    whitening = torch.as_tensor(det.pca_whitening_, dtype=torch.float64)
+    np.testing.assert_allclose(whitening.T @ covariance @ whitening,
+                               np.eye(whitening.shape[1]), atol=1e-4)
+    # Tails: the columns (errors, marginal errors, whitened residuals) of the typical rows.
+    columns = torch.cat([errors, (x - center).square(),
+                         ((residuals - torch.as_tensor(det.pca_center_))
+                          @ torch.as_tensor(det.pca_whitening_)).square()], dim=1)[typical]
+    ordered = columns.sort(dim=0).values
+    at = (0.9 * (torch.arange(256) + 0.5) / 256 * (len(ordered) - 1)).round().long()
+    np.testing.assert_allclose(det.tail_knots_, ordered[at].T, rtol=1e-4, atol=1e-6)
+    threshold = ordered[round(0.9 * (len(ordered) - 1))]
+    np.testing.assert_allclose(det.tail_threshold_, threshold, rtol=1e-4, atol=1e-6)
+    excess = (ordered - threshold).clamp(min=0)
+    np.testing.assert_allclose(det.tail_scale_, excess.sum(dim=0) / (ordered > threshold).sum(dim=0),
+                               rtol=1e-4)
+
+
+def test_statistics_of_a_long_set_come_from_an_evenly_spaced_sample(monkeypatch):
+    import pyod_aeplus.models.aeplus as aeplus_module
+
+    X = np.random.default_rng(0).normal(size=(3000, 4))
+    monkeypatch.setattr(aeplus_module, "SAMPLE_VALUES", 4 * 500)
+    monkeypatch.setattr(aeplus_module, "MIN_SAMPLE_ROWS", 10)
+    det = AEPlus(epochs=2, random_state=0).fit(X)
+    assert det._sample_size(3000, 4) == 500
+    # Every training row is still scored, by the same function as new rows.
+    np.testing.assert_array_equal(det.decision_scores_, det.decision_function(X))
+    sample = X[np.linspace(0, 2999, 500).astype(int)]
+    x = torch.as_tensor((sample - det.center_) / det.scale_, dtype=torch.float32)
+    residuals = _residuals(det, sample)
+    size = (residuals ** 2).sum(axis=1)
+    center = x[torch.as_tensor(size <= np.quantile(size, 0.9))].median(dim=0).values
+    np.testing.assert_allclose(det.marginal_center_, center, rtol=1e-6)
+
+
+def test_progress_bars_cover_training_and_everything_after(monkeypatch):
+    import pyod_aeplus.base
+    import pyod_aeplus.training
+
+    events, disabled = [], []
+
+    class Bar:
+        def __init__(self, iterable=None, total=None, desc="", disable=False, leave=True):
+            self.iterable, self.desc, self.disable = iterable, desc, disable
+            self.total = len(iterable) if iterable is not None else total
+            self.n = 0
+            events.append(("open", desc))
+            disabled.append(disable)
+
+        def __iter__(self):
+            for item in self.iterable:
+                yield item
+                self.update()
+
+        def update(self, n=1):
+            self.n += n
+            events.append(("update", self.desc))
+
+        def set_postfix(self, **kwargs):
+            pass
+
+        def close(self):
+            events.append(("close", self.desc, self.n, self.total))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.close()
+
+    monkeypatch.setattr(pyod_aeplus.training, "tqdm", Bar)
+    monkeypatch.setattr(pyod_aeplus.base, "tqdm", Bar)
+    original = AEPlus._after_training
+
+    def after_training(self, module, X, progress):
+        events.append(("statistics",))
+        return original(self, module, X, progress)
+
+    monkeypatch.setattr(AEPlus, "_after_training", after_training)
+    X = np.random.default_rng(0).normal(size=(400, 5))
+    det = AEPlus(epochs=3, verbose=1, random_state=0).fit(X)
+    closes = [event for event in events if event[0] == "close"]
+    assert [event[1] for event in closes] == ["AEPlus", "AEPlus: scoring the training rows"]
+    # Each bar runs to its end; the second opens when the first closes, and
+    # the fit ends when the second does.
+    assert all(n == total and n > 0 for _, _, n, total in closes)
+    assert events.index(closes[0]) + 1 == events.index(("open", closes[1][1]))
+    assert events.index(("statistics",)) > events.index(closes[0])
+    assert events[-1] == closes[1]
+    assert not any(disabled)
+    # Quiet by default: the same bars, all disabled.
+    disabled.clear()
+    AEPlus(epochs=1, random_state=0).fit(X)
+    assert disabled == [True, True]

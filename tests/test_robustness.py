@@ -235,6 +235,21 @@ def test_new_rows_with_huge_values_get_finite_top_scores(make_detector):
     assert np.isfinite(det.predict_proba(rows)).all()
 
 
+@pytest.mark.parametrize("preprocessing", ["robust", None])
+def test_training_rows_score_the_same_in_fit_and_in_decision_function(make_detector,
+                                                                      preprocessing):
+    """Extreme training values go through the same clamping at fit as at scoring."""
+    rows = X.copy()
+    rows[5, 0] = 1e30 if preprocessing == "robust" else 1e18
+    det = make_detector(random_state=0, preprocessing=preprocessing).fit(rows)
+    np.testing.assert_allclose(det.decision_scores_, det.decision_function(rows), rtol=1e-6)
+    assert det.decision_scores_.argmax() == 5
+    if isinstance(det, pa.AEPlus):
+        # Its scores grow with the log of an extreme value, so one outlier does
+        # not squash every other row's (min-max) probability to nothing.
+        assert np.median(det.predict_proba(rows)[:, 1]) > 1e-3
+
+
 def test_unscaled_huge_values_fail_clearly():
     with pytest.raises(pa.TrainingDivergedError, match="scale the input"):
         pa.DenseAE(preprocessing=None, epochs=2).fit(X * 1e30)

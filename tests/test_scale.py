@@ -22,10 +22,58 @@ def fitted():
 def test_chunked_scoring_equals_one_shot(fitted, monkeypatch):
     X, det = fitted
     one_shot = det.decision_function(X)
-    monkeypatch.setattr(pyod_aeplus.base, "CHUNK_VALUES", 6 * 7)  # 7-row chunks
+    monkeypatch.setattr(pyod_aeplus.base, "CHUNK_BYTES", 7 * det._scoring_row_bytes(6))
+    assert det._chunk_rows(6) == 7
     chunked = det.decision_function(X)
     np.testing.assert_allclose(chunked, one_shot, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(det.feature_scores(X).mean(axis=1), one_shot, rtol=1e-5)
+
+
+@pytest.mark.parametrize("make,rows_bound", [
+    # 256 members: each scored row carries every member's reconstruction.
+    (lambda: pa.AEPlus(n_estimators=256), 2 ** 26 // (4 * 256 * 2 * 20)),
+    # 512 posterior draws: each row is decoded 512 times.
+    (lambda: pa.VAE(n_samples=512), 2 ** 26 // (4 * 512 * 4 * 20)),
+    (lambda: pa.DenseAE(), 2 ** 26 // (4 * 20)),
+])
+def test_chunks_shrink_with_the_work_per_row(make, rows_bound):
+    """Scoring memory is budgeted by rows x features x members (or draws), not rows x features."""
+    det = make()
+    det.n_features_in_ = 20
+    rows = det._chunk_rows(20)
+    assert rows * det._scoring_row_bytes(20) <= pyod_aeplus.base.CHUNK_BYTES
+    assert 1 <= rows <= rows_bound
+    # However wide a row, a chunk holds at least one.
+    assert det._chunk_rows(10 ** 9) == 1
+
+
+def test_chunk_budget_bounds_the_memory_scoring_takes():
+    from pyod_aeplus.benchmark.runner import PeakMemory
+
+    X = np.random.default_rng(0).normal(size=(300, 20)).astype(np.float32)
+    det = pa.AEPlus(n_estimators=64, epochs=1, random_state=0, device="cpu").fit(X)
+    rows = np.random.default_rng(1).normal(size=(60_000, 20)).astype(np.float32)  # 5 MB
+    det.decision_function(rows[:10])
+    with PeakMemory() as memory:
+        det.decision_function(rows)
+    # 64 members' reconstructions of 60,000 rows would be 300 MB; one chunk's
+    # work is budgeted to CHUNK_BYTES (64 MB).
+    assert memory.peak_mb < 2 * pyod_aeplus.base.CHUNK_BYTES / 2 ** 20
+
+
+def test_a_network_too_large_for_memory_is_refused_before_it_is_allocated(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(10, 2000))
+    monkeypatch.setattr(pyod_aeplus.base, "available_memory", lambda device: 2 ** 30)
+    det = pa.AEPlus(n_estimators=2000, hidden_size=64, random_state=0)
+    # 2000 members x (2000 x 64 x 2) weights: 512 M parameters, 14 GiB to train.
+    with pytest.raises(ValueError, match=r"more than [\d,]+ parameters, which needs more than "
+                                         r"[\d.]+ GiB to train, and 1.0 GiB of memory is free; "
+                                         r"lower hidden_size and code_size \(as ints\), or "
+                                         r"n_estimators"):
+        det.fit(X)
+    assert not hasattr(det, "module_")
+    # The same network within the memory there is: built and trained.
+    pa.AEPlus(n_estimators=2, hidden_size=64, epochs=1, random_state=0).fit(X)
 
 
 def test_streamed_fit_equals_resident_fit(make_detector, monkeypatch):
