@@ -14,7 +14,13 @@ the result. Cases:
    80 % split, as the tutorial does);
 3. fit throughput on a synthetic 1,000,000 × 64 set and scoring throughput;
 4. fit time against rows (10k → 1M, one epoch each) for both libraries: a PNG;
-5. with CUDA: our engine at batches 256 to 262,144 (float32, bf16 autocast,
+5. AEPlus at scale: fit time against PyOD's AutoEncoder, IsolationForest and
+   DeepAE at 16 to 1,000 features (20,000 Gaussian rows), the split of its fit
+   into training and what follows (the statistics of the score, scoring the
+   training rows), scoring throughput on 1,000,000 x 20, scoring memory with
+   many members or posterior draws, and a PNG of its fit time against rows and
+   against features;
+6. with CUDA: our engine at batches 256 to 262,144 (float32, bf16 autocast,
    torch.compile) against a plain PyTorch loop over the same network with the
    data resident on the GPU (the ceiling), on 1,000,000 x 64 rows, also with
    --quick; each rate is the median epoch after the first.
@@ -119,6 +125,113 @@ def gpu_training_rates(X, batch_size, epochs, device, **options):
     fit_seconds = time.perf_counter() - start
     per_epoch = float(np.median(detector.history_["epoch_seconds"][1:]))
     return len(X) / per_epoch, len(X) * (epochs + 1) / fit_seconds
+
+
+def aeplus_at_scale(device, quick, pyod_device):
+    """AEPlus's cost against the detectors it replaces; returns (report lines, plot data)."""
+    from pyod.models.iforest import IForest
+
+    rng = np.random.default_rng(5)
+    n_rows = 5_000 if quick else 20_000
+    widths = [16, 128, 512] if quick else [16, 128, 512, 1000]
+    makers = [
+        ("PyOD AutoEncoder", lambda: pyod_autoencoder(device=pyod_device)),
+        ("IForest", lambda: IForest(random_state=0)),
+        ("DeepAE", lambda: DeepAE(device=device, random_state=0)),
+        ("AEPlus", lambda: AEPlus(device=device, random_state=0)),
+    ]
+    lines = [f"### Fit seconds at each side's defaults, {n_rows:,} Gaussian rows", "",
+             "| features | " + " | ".join(name for name, _ in makers)
+             + " | PyOD AutoEncoder / AEPlus | AEPlus training / after training |",
+             "|---|" + "---|" * (len(makers) + 2)]
+    by_features = []
+    for d in widths:
+        X = rng.normal(size=(n_rows, d)).astype(np.float32)
+        seconds, stages = {}, None
+        for name, make in makers:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                detector = make()
+                start = time.perf_counter()
+                detector.fit(X)
+                seconds[name] = time.perf_counter() - start
+            if name == "AEPlus":
+                stages = (detector.history_["training_seconds"],
+                          detector.history_["after_training_seconds"])
+        by_features.append((d, seconds["AEPlus"], *stages))
+        lines.append(f"| {d:,} | " + " | ".join(f"{seconds[name]:.2f}" for name, _ in makers)
+                     + f" | {seconds['PyOD AutoEncoder'] / seconds['AEPlus']:.1f}x"
+                     + f" | {stages[0]:.2f} / {stages[1]:.2f} "
+                       f"({stages[1] / seconds['AEPlus']:.0%} after training) |")
+
+    # Scoring throughput, 1,000,000 x 20 (a model fitted on 20,000 rows).
+    n_score = 200_000 if quick else 1_000_000
+    X = rng.normal(size=(20_000, 20)).astype(np.float32)
+    new = rng.normal(size=(n_score, 20)).astype(np.float32)
+    throughput = {}
+    for name, make in [("DeepAE", lambda: DeepAE(device=device, random_state=0)),
+                       ("AEPlus", lambda: AEPlus(device=device, random_state=0))]:
+        detector = make().fit(X)
+        detector.decision_function(new[:1000])  # warm: first-call costs
+        start = time.perf_counter()
+        detector.decision_function(new)
+        throughput[name] = n_score / (time.perf_counter() - start)
+    lines += ["", f"### Scoring {n_score:,} x 20 rows (decision_function)", "",
+              "| detector | rows/s |", "|---|---|"]
+    lines += [f"| {name} | {rate:,.0f} |" for name, rate in throughput.items()]
+
+    # Scoring memory with many members or draws: chunks are budgeted by the work per row.
+    n_memory = 50_000 if quick else 200_000
+    rows = rng.normal(size=(n_memory, 20)).astype(np.float32)
+    lines += ["", f"### Peak memory above the start while scoring {n_memory:,} x 20 rows", "",
+              "| detector | MB |", "|---|---|"]
+    for name, make in [("AEPlus(n_estimators=256)",
+                        lambda: AEPlus(n_estimators=256, epochs=1, device=device, random_state=0)),
+                       ("VAE(n_samples=512)",
+                        lambda: VAE(n_samples=512, epochs=1, device=device, random_state=0))]:
+        detector = make().fit(X[:2000])
+        detector.decision_function(rows[:10])
+        with PeakMemory() as memory:
+            detector.decision_function(rows)
+        lines.append(f"| {name} | {memory.peak_mb:,.0f} |")
+
+    # Fit time against rows (32 features) and against features (above).
+    sizes = [5_000, 20_000, 100_000] if quick else [10_000, 30_000, 100_000, 300_000, 1_000_000]
+    by_rows = []
+    for n in sizes:
+        X = rng.normal(size=(n, 32)).astype(np.float32)
+        detector = AEPlus(device=device, random_state=0)
+        start = time.perf_counter()
+        detector.fit(X)
+        by_rows.append((n, time.perf_counter() - start, detector.history_["training_seconds"],
+                        detector.history_["after_training_seconds"]))
+    lines += ["", "### AEPlus fit seconds against rows (32 features): fit, training, after training",
+              "", "| rows | fit | training | after training |", "|---|---|---|---|"]
+    lines += [f"| {n:,} | {fit:.2f} | {train:.2f} | {after:.2f} |" for n, fit, train, after in by_rows]
+    return lines, {"rows": by_rows, "features": by_features}
+
+
+def plot_aeplus(data, path, device):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    for ax, key, label in [(axes[0], "rows", "training rows (32 features)"),
+                           (axes[1], "features", "features (20,000 rows)")]:
+        points = data[key]
+        x = [p[0] for p in points]
+        ax.plot(x, [p[1] for p in points], marker="o", color="black", label="fit")
+        ax.plot(x, [p[2] for p in points], marker="s", label="training")
+        ax.plot(x, [p[3] for p in points], marker="^", label="after training")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("seconds")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
+    fig.suptitle(f"AEPlus fit time at its defaults ({device})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def ratio(rows, case, ours, theirs, key="fit_s"):
@@ -231,7 +344,10 @@ def main(argv=None):
                        f"{input_mb:,.0f} MB (so at most {max(0.0, memory.peak_mb - input_mb):,.0f}"
                        f" MB beyond the input pages)")
 
-    # 5. GPU: our engine against the plain-loop ceiling, 1,000,000 x 64 (also with
+    # 5. AEPlus at scale.
+    aeplus_lines, aeplus_plot = aeplus_at_scale(device, quick, pyod_device)
+
+    # 6. GPU: our engine against the plain-loop ceiling, 1,000,000 x 64 (also with
     # --quick: on a GPU it takes seconds). Small batches train on fewer rows
     # (256 steps an epoch), so that the loop at batch 256 does not take minutes.
     gpu_lines, best = [], None
@@ -293,6 +409,7 @@ def main(argv=None):
               "| rows | " + " | ".join(scaling) + " |", "|---|---|---|"]
     header += [f"| {n:,} | " + " | ".join(f"{scaling[k][i]:.2f}" for k in scaling) + " |"
                for i, n in enumerate(sizes)]
+    header += ["", "## AEPlus at scale", "", *aeplus_lines]
     if gpu_lines:
         ceiling_best = max(float(line.split("|")[5].replace(",", "")) for line in gpu_lines
                            if "failed" not in line)
@@ -329,7 +446,9 @@ def main(argv=None):
         ax.legend()
         fig.tight_layout()
         fig.savefig(out / f"speed-scaling-{suffix}.png", dpi=120)
-        print(f"wrote {out / f'speed-{suffix}.md'} and {out / f'speed-scaling-{suffix}.png'}")
+        plot_aeplus(aeplus_plot, out / f"speed-aeplus-{suffix}.png", device)
+        print(f"wrote {out / f'speed-{suffix}.md'}, {out / f'speed-scaling-{suffix}.png'} and "
+              f"{out / f'speed-aeplus-{suffix}.png'}")
     except ImportError:
         print("matplotlib is missing: no plot", file=sys.stderr)
     return 0

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import math
 import sys
+import time
 
 import numpy as np
 import torch
@@ -37,7 +38,7 @@ LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so that a chunk's scoring needs about this many
 # bytes (``_scoring_row_bytes``): scoring memory stays bounded however many
 # rows X has, and whatever the network's size (members, posterior draws).
-CHUNK_BYTES = 2 ** 26
+CHUNK_BYTES = 2 ** 24
 # Largest scaled value a scored row is given to the network (see _map_rows).
 SCORING_LIMIT = 1e15
 
@@ -155,8 +156,11 @@ class BaseAutoEncoder(BaseDetector):
         The trained network, in eval mode.
     history_ : dict
         Per-epoch ``loss``, ``val_loss`` and ``epoch_seconds`` (wall time),
-        ``best_epoch``, ``n_epochs`` and ``cuda_graphs`` (whether training
-        steps were replayed from CUDA graphs, on a GPU).
+        ``best_epoch``, ``n_epochs``, ``cuda_graphs`` (whether training
+        steps were replayed from CUDA graphs, on a GPU), and the wall time
+        of the two stages of ``fit``: ``training_seconds`` and
+        ``after_training_seconds`` (fitting what the score needs and scoring
+        the training rows).
     """
 
     # Whether batch_size may be 'auto' (the detector sizes it: ``_auto_batch``).
@@ -471,6 +475,7 @@ class BaseAutoEncoder(BaseDetector):
             # The compiled wrapper shares the module's parameters; only the
             # plain module is kept (and pickled).
             forward = torch.compile(module) if self.compile else module
+            started = time.perf_counter()
             self.history_ = train_module(
                 module, Xt,
                 row_loss_fn=lambda x: self._training_loss(forward, x, device_generator),
@@ -487,6 +492,8 @@ class BaseAutoEncoder(BaseDetector):
                 graph_generators=(device_generator,) if device.type == "cuda" else (),
                 verbose=self.verbose, desc=type(self).__name__,
             )
+            self.history_["training_seconds"] = time.perf_counter() - started
+            started = time.perf_counter()
             # Everything after training gets a progress bar of its own, so a
             # finished training bar is never left on screen while work goes on.
             progress = tqdm(total=self._post_training_chunks(*Xt.shape),
@@ -501,6 +508,7 @@ class BaseAutoEncoder(BaseDetector):
                     scores = self._apply(self._row_scores, module,
                                          (Xt[lo:lo + step].to(device, non_blocking=True)
                                           for lo in range(0, Xt.shape[0], step)), progress)
+            self.history_["after_training_seconds"] = time.perf_counter() - started
         self.module_ = module
         if not np.isfinite(scores).all():
             raise FloatingPointError(

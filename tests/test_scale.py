@@ -31,10 +31,10 @@ def test_chunked_scoring_equals_one_shot(fitted, monkeypatch):
 
 @pytest.mark.parametrize("make,rows_bound", [
     # 256 members: each scored row carries every member's reconstruction.
-    (lambda: pa.AEPlus(n_estimators=256), 2 ** 26 // (4 * 256 * 2 * 20)),
+    (lambda: pa.AEPlus(n_estimators=256), 2 ** 24 // (4 * 256 * 2 * 20)),
     # 512 posterior draws: each row is decoded 512 times.
-    (lambda: pa.VAE(n_samples=512), 2 ** 26 // (4 * 512 * 4 * 20)),
-    (lambda: pa.DenseAE(), 2 ** 26 // (4 * 20)),
+    (lambda: pa.VAE(n_samples=512), 2 ** 24 // (4 * 512 * 4 * 20)),
+    (lambda: pa.DenseAE(), 2 ** 24 // (4 * 20)),
 ])
 def test_chunks_shrink_with_the_work_per_row(make, rows_bound):
     """Scoring memory is budgeted by rows x features x members (or draws), not rows x features."""
@@ -56,9 +56,10 @@ def test_chunk_budget_bounds_the_memory_scoring_takes():
     det.decision_function(rows[:10])
     with PeakMemory() as memory:
         det.decision_function(rows)
-    # 64 members' reconstructions of 60,000 rows would be 300 MB; one chunk's
-    # work is budgeted to CHUNK_BYTES (64 MB).
-    assert memory.peak_mb < 2 * pyod_aeplus.base.CHUNK_BYTES / 2 ** 20
+    # 64 members' reconstructions of 60,000 rows alone would be 300 MB; a
+    # chunk's work is budgeted to CHUNK_BYTES (16 MB), with temporaries and
+    # the allocator's slack on top.
+    assert memory.peak_mb < 100
 
 
 def test_a_network_too_large_for_memory_is_refused_before_it_is_allocated(monkeypatch):
