@@ -200,7 +200,8 @@ def test_sizes_follow_the_data():
     assert det._sizes() == (24, 6)
     assert det._training_sizes(80) == (30, 16)
     assert det._training_sizes(5000) == (30, 256)
-    assert det._training_sizes(100_000) == (8, 256)  # about 3000 steps
+    assert det._training_sizes(5000) == (30, 256)  # 600 steps
+    assert det._training_sizes(100_000) == (2, 256)  # about 600 steps: 782
     assert det._training_sizes(2) == (30, 2)
     fixed = AEPlus(epochs=7, batch_size=64, code_size=5, hidden_size=9)
     fixed.n_features_in_ = 10

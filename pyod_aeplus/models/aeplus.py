@@ -175,6 +175,11 @@ class AEPlus(BaseAutoEncoder):
     """
 
     _auto_batch_size = True
+    # At most about 600 optimiser steps: what 30 epochs of a 5,000-row set
+    # take. Longer training memorises more of a contaminated set's anomalies
+    # and costs time on large sets without gaining accuracy (measured on the
+    # large development sets, trained uncapped: research notes).
+    _max_steps = 600
 
     _size_parameters = "hidden_size and code_size (as ints), or n_estimators"
 
@@ -292,12 +297,14 @@ class AEPlus(BaseAutoEncoder):
         reconstructions = module(clipped)[0]  # (members, rows, features)
         if module.shared_input:
             averaged = reconstructions.mean(dim=0)
-            errors = self._element_errors(x, reconstructions).mean(dim=0)
-        else:
-            mask = module.input_mask
-            seen = mask.sum(dim=0).clamp(min=1.0)
-            averaged = (reconstructions * mask).sum(dim=0) / seen
-            errors = (self._element_errors(x, reconstructions) * mask).sum(dim=0) / seen
+            # In place: the members' reconstructions are the largest tensor here.
+            differences = reconstructions.sub_(x)
+            errors = (differences.square_() if self.loss == "mse" else differences.abs_())
+            return errors.mean(dim=0), clipped - averaged
+        mask = module.input_mask
+        seen = mask.sum(dim=0).clamp(min=1.0)
+        averaged = (reconstructions * mask).sum(dim=0) / seen
+        errors = (self._element_errors(x, reconstructions) * mask).sum(dim=0) / seen
         return errors, clipped - averaged
 
     def _marginal_errors(self, x):
