@@ -328,6 +328,51 @@ def test_damaged_files_are_refused(make_detector, tmp_path):
         (pa.VAE if not isinstance(det, pa.VAE) else pa.DenseAE).load(good)
 
 
+MMAP_SCRIPT = """
+import sys, joblib, numpy as np
+import pyod_aeplus as pa
+X = np.random.default_rng(0).normal(size=(40, 4))
+for name in {names!r}:
+    det = getattr(pa, name)(epochs=2, random_state=0).fit(X)
+    path = sys.argv[1] + "/" + name + ".joblib"
+    joblib.dump(det, path)
+    loaded = joblib.load(path, mmap_mode="r")
+    assert np.array_equal(loaded.decision_function(X), det.decision_function(X)), name
+    print(name, "ok", flush=True)
+"""
+
+
+def test_joblib_memory_mapped_round_trip(tmp_path):
+    """Loading with mmap_mode='r' maps the fitted arrays read-only; the network must not use them.
+
+    Run in another process: a network that shared memory with a read-only
+    map crashed the interpreter when its state was loaded.
+    """
+    names = ["ConvAE", "VAE"] + (["AEPlus"] if hasattr(pa, "AEPlus") else [])
+    result = subprocess.run([sys.executable, "-c", MMAP_SCRIPT.format(names=names), str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [word for name in names for word in (name, "ok")]
+
+
+def test_fitted_arrays_do_not_share_memory_with_the_network(make_detector):
+    det = make_detector().fit(X)
+    scores = det.decision_function(X)
+    before = {k: v.clone() for k, v in det.module_.state_dict().items()}
+    fitted = {name: value for name, value in vars(det).items()
+              if name.endswith("_") and isinstance(value, np.ndarray) and value.flags.writeable}
+    assert fitted
+    for value in fitted.values():
+        value[...] = 7 if value.dtype != bool else True
+    for key, tensor in det.module_.state_dict().items():
+        assert torch.equal(tensor, before[key]), key
+    if isinstance(det, getattr(pa, "AEPlus", ())):
+        # The feature masks live in the network: writing the fitted copy changes no score.
+        fresh = make_detector().fit(X)
+        fresh.feature_masks_[...] = 0.0
+        np.testing.assert_array_equal(fresh.decision_function(X), scores)
+
+
 class Exploit:
     def __reduce__(self):
         return (os.system, ("touch exploited-marker",))
