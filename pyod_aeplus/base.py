@@ -24,7 +24,7 @@ from ._validation import (
     check_int,
     resolve_device,
 )
-from .nn import reconstruction_step, relu_blocks
+from .nn import drawing_from, dropout_generator, reconstruction_step, relu_blocks
 from .training import auto_epochs, train_module
 
 PREPROCESSING = ("standard", "minmax", "robust", None)
@@ -106,9 +106,10 @@ class BaseAutoEncoder(BaseDetector):
     device : str, default='auto'
         'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     random_state : int, RandomState or None, default=None
-        Seed for weights, shuffling, noise and sampling; an int makes ``fit``
-        repeatable. The global torch and NumPy random states are left as
-        they were.
+        Seed for weights, shuffling, dropout, noise and sampling; an int makes
+        ``fit`` repeatable, also in concurrent threads. Every draw comes from
+        local generators: the global torch and NumPy random states are never
+        read or moved.
     verbose : int, default=0
         1 shows a progress bar over epochs with the current loss.
 
@@ -376,17 +377,19 @@ class BaseAutoEncoder(BaseDetector):
         if home != device and device.type == "cuda":
             Xt = Xt.pin_memory()  # streamed to the GPU batch by batch
 
-        # Shuffles and splits come from a local CPU generator; noise and
-        # sampling from a local generator on the device. Dropout and weight
-        # initialisation only read torch's global generator, so it is seeded
-        # inside fork_rng, which restores the caller's state afterwards.
+        # Every draw comes from a local generator seeded from random_state, so a
+        # fit repeats in any thread and never reads or moves torch's global
+        # generator: weights from their own CPU generator (every device starts
+        # from the same weights), shuffles and splits from another, and noise,
+        # sampling and dropout masks from one on the device.
+        init_generator = torch.Generator().manual_seed(seed + 2)
         cpu_generator = torch.Generator().manual_seed(seed)
         device_generator = torch.Generator(device=device).manual_seed(seed + 1)
-        fork_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
-            self._prepare_fit(Xt, device_generator)
-            module = self._build_module().to(device)
+        self._prepare_fit(Xt, device_generator)
+        with drawing_from(init_generator):
+            module = self._build_module()
+        module = module.to(device)
+        with dropout_generator(module, device_generator):
             epochs, batch_size = self._training_sizes(Xt.shape[0])
             # The compiled wrapper shares the module's parameters; only the
             # plain module is kept (and pickled).

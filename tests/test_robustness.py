@@ -297,6 +297,45 @@ def test_clone_fits_identically(make_detector):
     np.testing.assert_array_equal(clone(det).fit(X).decision_scores_, det.decision_scores_)
 
 
+def test_concurrent_fits_equal_the_serial_fit():
+    """Dropout, weights and shuffles come from the fit's own generators, in any thread."""
+    def fit(_=None):
+        return pa.DeepAE(dropout=0.2, epochs=4, random_state=0).fit(X).decision_scores_
+
+    serial = fit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(fit, range(8)))
+    for result in results:
+        np.testing.assert_array_equal(result, serial)
+
+
+def test_a_fit_leaves_another_threads_global_draws_alone():
+    """A thread drawing from torch's global generator during a fit gets the draws it would alone."""
+    import threading
+
+    start = torch.get_rng_state()
+    fitting, drawn = threading.Event(), []
+
+    def draw_until_the_fit_ends():
+        fitting.wait()
+        while fitting.is_set():
+            drawn.append(torch.rand(1).item())
+
+    thread = threading.Thread(target=draw_until_the_fit_ends)
+    thread.start()
+    try:
+        fitting.set()
+        pa.DeepAE(dropout=0.2, epochs=4, random_state=0).fit(X)
+    finally:
+        fitting.clear()
+        thread.join()
+    after = torch.get_rng_state()
+    torch.set_rng_state(start)
+    alone = [torch.rand(1).item() for _ in drawn]
+    assert torch.equal(torch.get_rng_state(), after)
+    assert drawn and drawn == alone
+
+
 def test_damaged_files_are_refused(make_detector, tmp_path):
     det = make_detector().fit(X)
     good = tmp_path / "good.pt"

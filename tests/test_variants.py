@@ -182,3 +182,53 @@ def test_auto_epochs_budget(name):
 def test_auto_epochs_are_what_fit_runs(data):
     det = pa.DenseAE(random_state=0, early_stopping=False).fit(data[:300])
     assert det.history_["n_epochs"] == 30
+
+
+def _dropout_mlp():
+    from pyod_aeplus.nn import MLPAutoEncoder, drawing_from
+
+    with drawing_from(torch.Generator().manual_seed(0)):
+        return MLPAutoEncoder(7, (16, 5), "relu", dropout=0.3, batch_norm=True)
+
+
+def test_hand_written_step_draws_the_dropout_masks_autograd_draws():
+    from pyod_aeplus.nn import dropout_generator, reconstruction_step, relu_blocks
+
+    x = torch.randn(32, 7, generator=torch.Generator().manual_seed(1))
+    global_state = torch.get_rng_state()
+    grads = []
+    for fused in (False, True):
+        net = _dropout_mlp().train()
+        for p in net.parameters():
+            p.grad = torch.zeros_like(p)
+        with dropout_generator(net, torch.Generator().manual_seed(2)):
+            if fused:
+                loss = reconstruction_step(relu_blocks(net), x)
+            else:
+                loss = (net(x)[0] - x).square().mean()
+                loss.backward()
+        grads.append((loss.detach(), [p.grad.clone() for p in net.parameters()]))
+    assert all(layer.generator is None for layer in net.modules() if hasattr(layer, "generator"))
+    (loss_a, grads_a), (loss_f, grads_f) = grads
+    torch.testing.assert_close(loss_f, loss_a)
+    for a, f in zip(grads_a, grads_f):
+        torch.testing.assert_close(f, a, rtol=1e-4, atol=1e-6)
+    assert torch.equal(torch.get_rng_state(), global_state)
+
+
+def test_networks_are_built_from_the_given_generator_only():
+    from torch import nn
+
+    from pyod_aeplus.nn import drawing_from, dropout_generator
+
+    global_state = torch.get_rng_state()
+    first, second = _dropout_mlp(), _dropout_mlp()
+    for a, b in zip(first.state_dict().values(), second.state_dict().values()):
+        assert torch.equal(a, b)
+    assert torch.equal(torch.get_rng_state(), global_state)
+    with pytest.raises(TypeError, match="Dropout draws from torch's global generator"):
+        with dropout_generator(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.1)), None):
+            pass
+    with pytest.raises(RuntimeError, match="dropout cannot take a generator"):
+        with drawing_from(torch.Generator()):
+            torch.nn.functional.dropout(torch.ones(3), 0.5)
