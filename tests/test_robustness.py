@@ -204,8 +204,8 @@ OWN_BAD_PARAMS = [
     (pa.ConvAE, {"kernel_size": 4}, "kernel_size must be odd"),
     (pa.ConvAE, {"input_shape": (2, 3)}, r"input_shape \(2, 3\) holds 6 values, but X has 4"),
     (pa.VAE, {"beta": -1.0}, "beta must be"),
-    (pa.VAE, {"score": "likelihood"}, "score must be one of"),
-    (pa.VAE, {"n_samples": 0}, "n_samples must be >= 1"),
+    (pa.VAE, {"score_type": "likelihood"}, "score_type must be one of"),
+    (pa.VAE, {"n_draws": 0}, "n_draws must be >= 1"),
     (pa.VAE, {"latent_size": 0}, "latent_size must be >= 1"),
 ]
 

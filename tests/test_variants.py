@@ -75,16 +75,27 @@ def test_vae_kl_is_on_by_default_and_scores_repeat(data):
     np.testing.assert_array_equal(first, det.decision_function(data))
     # Chunking does not change a row's score: row 5 alone scores as in the batch.
     np.testing.assert_array_equal(det.decision_function(data[5:6]), first[5:6])
-    assert det.score_noise_.shape == (det.n_samples, det.latent_size)
+    assert det.score_noise_.shape == (det.n_draws, det.latent_size)
 
 
-@pytest.mark.parametrize("score", ["reconstruction_probability", "elbo", "mse"])
-def test_vae_scores(data, score):
+@pytest.mark.parametrize("score_type", ["reconstruction_probability", "elbo", "mse"])
+def test_vae_scores(data, score_type):
     X = data.copy()
     X[:10] += 8.0
-    det = pa.VAE(score=score, epochs=20, random_state=0).fit(X)
+    det = pa.VAE(score_type=score_type, epochs=20, random_state=0).fit(X)
     assert np.isfinite(det.decision_scores_).all()
     assert det.decision_scores_[:10].min() > np.median(det.decision_scores_[10:])
+
+
+def test_vae_parameters_do_not_shadow_estimator_methods(data):
+    """No parameter of VAE's is named like a method scikit-learn looks for (``score``)."""
+    from sklearn.model_selection import cross_val_score
+
+    det = pa.VAE(epochs=1, random_state=0)
+    assert not hasattr(det, "score")
+    # Like every detector: no score method, so scikit-learn asks for a scoring.
+    with pytest.raises(TypeError, match="should have a 'score' method"):
+        cross_val_score(det, data, cv=2)
 
 
 def test_vae_beta_zero_lets_the_posterior_drift(data):
