@@ -22,6 +22,7 @@ from ._validation import (
     check_contamination,
     check_float,
     check_int,
+    check_numeric_columns,
     resolve_device,
 )
 from .nn import drawing_from, dropout_generator, reconstruction_step, relu_blocks
@@ -32,6 +33,11 @@ LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so a chunk holds about this many values: scoring
 # memory stays bounded however many rows X has.
 CHUNK_VALUES = 2 ** 20
+# Fewest rows fit accepts. The threshold is a quantile of the training rows'
+# scores: at the default contamination of 0.1, ten rows are the fewest that
+# hold one expected outlier, and a network fitted on fewer reproduces its few
+# rows rather than learning what is normal.
+MIN_FIT_ROWS = 10
 # Largest scaled value a scored row is given to the network (see _map_rows).
 SCORING_LIMIT = 1e15
 
@@ -254,10 +260,11 @@ class BaseAutoEncoder(BaseDetector):
         return resolve_device(self.device)
 
     def _validate(self, X, reset):
+        check_numeric_columns(X)
         X = self._as_rows(X)
         return validate_data(
             self, X, reset=reset, dtype="numeric", accept_sparse=False,
-            ensure_all_finite=True, ensure_min_samples=2 if reset else 1,
+            ensure_all_finite=True, ensure_min_samples=MIN_FIT_ROWS if reset else 1,
         )
 
     # --------------------------------------------------------------- scaling
@@ -297,8 +304,13 @@ class BaseAutoEncoder(BaseDetector):
     def _chunk_rows(self, n_features):
         return max(1, CHUNK_VALUES // max(1, n_features))
 
-    def _scaled_chunks(self, X, device):
-        """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``."""
+    def _scaled_chunks(self, X, device, limit=None):
+        """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``.
+
+        With ``limit``, scaled values are clipped to ±limit before they become
+        float32, so every row gets finite values (scoring); without it, a value
+        beyond float32's range is an error (training).
+        """
         step = self._chunk_rows(X.shape[1])
         for lo in range(0, X.shape[0], step):
             hi = min(lo + step, X.shape[0])
@@ -306,9 +318,14 @@ class BaseAutoEncoder(BaseDetector):
             # Fortran-ordered block (as from a DataFrame) would change the
             # matmul's summation order and so the scores' last bits.
             block = np.array(X[lo:hi], dtype=np.float64, order="C")
-            block -= self.center_
-            block /= self.scale_
-            block = block.astype(np.float32)
+            # Values near float64's limit may overflow to ±inf here; the clip
+            # bounds them, or the check below refuses them.
+            with np.errstate(over="ignore"):
+                block -= self.center_
+                block /= self.scale_
+                if limit is not None:
+                    np.clip(block, -limit, limit, out=block)
+                block = block.astype(np.float32)
             if not np.isfinite(block).all():
                 advice = ("use preprocessing='standard'" if self.preprocessing is None
                           else "divide X by a constant first")
@@ -332,8 +349,7 @@ class BaseAutoEncoder(BaseDetector):
         error overflows float32 and the score would be infinite (a row 1e15
         scales away from the training data is already as abnormal as it gets).
         """
-        chunks = (chunk.clamp_(-SCORING_LIMIT, SCORING_LIMIT)
-                  for _, _, chunk in self._scaled_chunks(X, self.device_))
+        chunks = (chunk for _, _, chunk in self._scaled_chunks(X, self.device_, SCORING_LIMIT))
         return self._apply(fn, self.module_, chunks)
 
     # ------------------------------------------------------------------- fit
@@ -343,7 +359,7 @@ class BaseAutoEncoder(BaseDetector):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2), mostly normal.
+            Training rows (at least 10), mostly normal.
         y : Ignored
             Not used, present for API consistency by convention.
 

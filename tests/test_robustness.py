@@ -33,7 +33,8 @@ BAD_INPUTS = {
     "complex": (X.astype(complex), ValueError, "Complex data not supported"),
     "zero rows": (np.zeros((0, 4)), ValueError, r"Found array with 0 sample\(s\)"),
     "zero columns": (np.zeros((10, 0)), ValueError, r"Found array with 0 feature\(s\)"),
-    "one row at fit": (X[:1], ValueError, r"Found array with 1 sample\(s\).*minimum of 2"),
+    "one row at fit": (X[:1], ValueError, r"Found array with 1 sample\(s\).*minimum of 10"),
+    "nine rows at fit": (X[:9], ValueError, r"Found array with 9 sample\(s\).*minimum of 10"),
     "3-D": (np.zeros((10, 2, 2)), ValueError, "dim 3"),
     "sparse": (sp.csr_matrix(X), TypeError, "Sparse data was passed"),
 }
@@ -72,8 +73,8 @@ def _checked_scores(det, data, score_data=None):
 
 
 GOOD_INPUTS = {
-    "two rows": X[:2],
-    "fewer rows than batch_size": X[:9],
+    "ten rows (the fewest fit takes)": X[:10],
+    "fewer rows than batch_size": X[:12],
     "one column": X[:, :1],
     "constant column": np.c_[X, np.full(len(X), 3.0)],
     "huge values": X * 1e30,
@@ -152,6 +153,34 @@ def test_dataframe_names(make_detector):
         det.decision_function(X)
     with pytest.raises(ValueError, match="feature names should match"):
         det.decision_function(frame.rename(columns={"a": "z"}))
+
+
+def test_non_numeric_dataframe_columns_are_refused_by_name(make_detector):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    colours = pd.Categorical(np.where(X[:, 0] > 0, "red", "blue"))
+    message = r"column\(s\) 'colour' are not numeric \(dtype category\)"
+    with pytest.raises(ValueError, match=message):
+        make_detector().fit(frame.assign(colour=colours))
+    det = make_detector().fit(frame)
+    named = frame.assign(b=frame["b"].astype(str).astype(object),
+                         d=frame["d"].astype("string"))
+    message = r"column\(s\) 'b', 'd' are not numeric \(dtype object, string\)"
+    with pytest.raises(ValueError, match=message):
+        det.decision_function(named)
+
+
+def test_a_huge_value_in_one_row_is_clipped_not_refused(make_detector):
+    """A value beyond float32 after scaling is clipped like any value beyond the scoring limit."""
+    det = make_detector().fit(X)
+    rows = X[:4].copy()
+    rows[1, 0] = 1e300
+    scores = det.decision_function(rows)
+    assert np.isfinite(scores).all() and scores.argmax() == 1
+    np.testing.assert_allclose(scores[[0, 2, 3]], det.decision_function(X[:4])[[0, 2, 3]],
+                               rtol=1e-6)
+    rows[1, 0] = 1e30  # also beyond the limit once scaled: the same clipped value
+    assert det.decision_function(rows)[1] == scores[1]
 
 
 # ------------------------------------------------------------------ params
