@@ -93,14 +93,19 @@ class VAE(BaseAutoEncoder):
         return (nll + self.beta * self._kl(z_mean, z_logvar)) / x.shape[1]
 
     def _sampled_nll(self, module, x):
-        """Per-value NLL under each fixed posterior draw: (n_draws, rows, features)."""
+        """Per-value NLL under each fixed posterior draw: ``(rows, n_draws, features)``.
+
+        Rows come first, so every reduction over draws or features runs within
+        a row's own values: reduced over a leading draws axis, a row's score
+        depended on how many rows were scored with it (by 1-2 float32 ulps).
+        """
         z_mean, z_logvar = module.encode(x)
         # A copy: score_noise_ may be a read-only memory map (joblib's mmap_mode).
         noise = torch.tensor(self.score_noise_, device=x.device, dtype=x.dtype)
-        z = z_mean.unsqueeze(0) + torch.exp(0.5 * z_logvar).unsqueeze(0) * noise.unsqueeze(1)
+        z = z_mean.unsqueeze(1) + torch.exp(0.5 * z_logvar).unsqueeze(1) * noise.unsqueeze(0)
         x_mean, x_logvar = module.decode(z.reshape(-1, self.latent_size))
-        nll = self._element_nll(x.repeat(self.n_draws, 1), x_mean, x_logvar)
-        return nll.reshape(self.n_draws, x.shape[0], x.shape[1]), z_mean, z_logvar
+        nll = self._element_nll(x.repeat_interleave(self.n_draws, dim=0), x_mean, x_logvar)
+        return nll.reshape(x.shape[0], self.n_draws, x.shape[1]), z_mean, z_logvar
 
     # -- scores -------------------------------------------------------------
     def _reconstruct(self, module, x):
@@ -112,18 +117,19 @@ class VAE(BaseAutoEncoder):
     def _feature_errors(self, module, x):
         if self.score_type == "mse":
             return super()._feature_errors(module, x)
-        return self._sampled_nll(module, x)[0].mean(dim=0)
+        # Draws last and contiguous: the mean runs along each value's own draws.
+        return self._sampled_nll(module, x)[0].transpose(1, 2).contiguous().mean(dim=2)
 
     def _row_scores(self, module, x):
         if self.score_type == "mse":
             return super()._row_scores(module, x)
         nll, z_mean, z_logvar = self._sampled_nll(module, x)
-        row_nll = nll.sum(dim=2)  # (n_draws, rows)
+        row_nll = nll.sum(dim=2)  # (rows, n_draws)
         if self.score_type == "elbo":
-            score = row_nll.mean(dim=0) + self.beta * self._kl(z_mean, z_logvar)
+            score = row_nll.mean(dim=1) + self.beta * self._kl(z_mean, z_logvar)
         else:
             # -log of the mean likelihood over the draws, computed stably.
-            score = -(torch.logsumexp(-row_nll, dim=0) - math.log(self.n_draws))
+            score = -(torch.logsumexp(-row_nll, dim=1) - math.log(self.n_draws))
         return score / x.shape[1]
 
     def latent_kl(self, X):
