@@ -24,9 +24,10 @@ from ._validation import (
     check_contamination,
     check_float,
     check_int,
+    check_numeric_columns,
     resolve_device,
 )
-from .nn import reconstruction_step, relu_blocks
+from .nn import drawing_from, dropout_generator, reconstruction_step, relu_blocks
 from .training import auto_epochs, train_module
 
 PREPROCESSING = ("standard", "minmax", "robust", "global", None)
@@ -34,6 +35,14 @@ LOSSES = ("mse", "mae")
 # Rows per chunk are chosen so a chunk holds about this many values: scoring
 # memory stays bounded however many rows X has.
 CHUNK_VALUES = 2 ** 20
+# Scoring pads a chunk's rows to a multiple of ROW_BLOCK and, on a CPU, starts
+# every row on a boundary of ROW_ALIGN float32 values, 64 bytes (_row_padded).
+ROW_BLOCK, ROW_ALIGN = 16, 16
+# Fewest rows fit accepts. The threshold is a quantile of the training rows'
+# scores: at the default contamination of 0.1, ten rows are the fewest that
+# hold one expected outlier, and a network fitted on fewer reproduces its few
+# rows rather than learning what is normal.
+MIN_FIT_ROWS = 10
 # Largest scaled value a scored row is given to the network (see _map_rows).
 SCORING_LIMIT = 1e15
 
@@ -61,6 +70,33 @@ def deterministic_cudnn():
 def qualified_name(cls):
     """``module.QualName`` of a class: the key of :func:`registered_detectors`."""
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _row_padded(fn, module, x):
+    """``fn(module, x)`` with ``x`` laid out so that no row's result depends on the others.
+
+    On a CPU, MKL's float32 matrix product sums a row in another order when
+    the product has fewer than 4 rows (or its threads split it into such
+    pieces), and, for narrow layers, when the row does not start on a 16-byte
+    boundary (a row of 5 float32 values does only every fourth row): DeepAE
+    scored a row alone 2 ulps away from the same row among 20 (scikit-learn's
+    check_methods_subset_invariance), DenseAE on 5 features likewise. So the
+    rows are padded to a multiple of ROW_BLOCK (the last row repeated) and, on
+    a CPU, each starts on a 64-byte boundary. Rows are independent in every
+    network in eval mode: the padding changes no other row.
+    """
+    n_rows, n_features = x.shape
+    rows = -(-n_rows // ROW_BLOCK) * ROW_BLOCK
+    width = n_features
+    if x.device.type == "cpu":
+        width = -(-n_features // ROW_ALIGN) * ROW_ALIGN
+    aligned = x.stride() == (width, 1) and x.data_ptr() % (4 * ROW_ALIGN) == 0
+    if rows != n_rows or not aligned:
+        padded = x.new_empty((rows, width))[:, :n_features]
+        padded[:n_rows] = x
+        padded[n_rows:] = x[-1:]
+        x = padded
+    return fn(module, x)[:n_rows]
 
 
 def registered_detectors():
@@ -125,9 +161,10 @@ class BaseAutoEncoder(BaseDetector):
     device : str, default='auto'
         'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     random_state : int, RandomState or None, default=None
-        Seed for weights, shuffling, noise and sampling; an int makes ``fit``
-        repeatable. The global torch and NumPy random states are left as
-        they were.
+        Seed for weights, shuffling, dropout, noise and sampling; an int makes
+        ``fit`` repeatable, also in concurrent threads. Every draw comes from
+        local generators: the global torch and NumPy random states are never
+        read or moved.
     verbose : int, default=0
         1 shows a progress bar over epochs with the current loss.
 
@@ -275,10 +312,11 @@ class BaseAutoEncoder(BaseDetector):
         return resolve_device(self.device)
 
     def _validate(self, X, reset):
+        check_numeric_columns(X)
         X = self._as_rows(X)
         return validate_data(
             self, X, reset=reset, dtype="numeric", accept_sparse=False,
-            ensure_all_finite=True, ensure_min_samples=2 if reset else 1,
+            ensure_all_finite=True, ensure_min_samples=MIN_FIT_ROWS if reset else 1,
         )
 
     # --------------------------------------------------------------- scaling
@@ -321,8 +359,13 @@ class BaseAutoEncoder(BaseDetector):
     def _chunk_rows(self, n_features):
         return max(1, CHUNK_VALUES // max(1, n_features))
 
-    def _scaled_chunks(self, X, device):
-        """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``."""
+    def _scaled_chunks(self, X, device, limit=None):
+        """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``.
+
+        With ``limit``, scaled values are clipped to ±limit before they become
+        float32, so every row gets finite values (scoring); without it, a value
+        beyond float32's range is an error (training).
+        """
         step = self._chunk_rows(X.shape[1])
         for lo in range(0, X.shape[0], step):
             hi = min(lo + step, X.shape[0])
@@ -330,9 +373,14 @@ class BaseAutoEncoder(BaseDetector):
             # Fortran-ordered block (as from a DataFrame) would change the
             # matmul's summation order and so the scores' last bits.
             block = np.array(X[lo:hi], dtype=np.float64, order="C")
-            block -= self.center_
-            block /= self.scale_
-            block = block.astype(np.float32)
+            # Values near float64's limit may overflow to ±inf here; the clip
+            # bounds them, or the check below refuses them.
+            with np.errstate(over="ignore"):
+                block -= self.center_
+                block /= self.scale_
+                if limit is not None:
+                    np.clip(block, -limit, limit, out=block)
+                block = block.astype(np.float32)
             if not np.isfinite(block).all():
                 advice = ("use preprocessing='standard'" if self.preprocessing is None
                           else "divide X by a constant first")
@@ -346,8 +394,8 @@ class BaseAutoEncoder(BaseDetector):
     def _apply(fn, module, chunks):
         """``fn(module, chunk)`` over tensor chunks, without gradients; float64 results joined."""
         with torch.no_grad(), deterministic_cudnn():
-            return np.concatenate([fn(module, chunk).float().cpu().numpy().astype(np.float64)
-                                   for chunk in chunks])
+            return np.concatenate([_row_padded(fn, module, chunk).float().cpu().numpy()
+                                   .astype(np.float64) for chunk in chunks])
 
     def _map_rows(self, X, fn):
         """Apply ``fn(module, tensor)`` to scaled chunks of ``X`` (new rows, for scoring).
@@ -356,8 +404,7 @@ class BaseAutoEncoder(BaseDetector):
         error overflows float32 and the score would be infinite (a row 1e15
         scales away from the training data is already as abnormal as it gets).
         """
-        chunks = (chunk.clamp_(-SCORING_LIMIT, SCORING_LIMIT)
-                  for _, _, chunk in self._scaled_chunks(X, self.device_))
+        chunks = (chunk for _, _, chunk in self._scaled_chunks(X, self.device_, SCORING_LIMIT))
         return self._apply(fn, self.module_, chunks)
 
     # ------------------------------------------------------------------- fit
@@ -367,7 +414,7 @@ class BaseAutoEncoder(BaseDetector):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2), mostly normal.
+            Training rows (at least 10), mostly normal.
         y : Ignored
             Not used, present for API consistency by convention.
 
@@ -401,17 +448,19 @@ class BaseAutoEncoder(BaseDetector):
         if home != device and device.type == "cuda":
             Xt = Xt.pin_memory()  # streamed to the GPU batch by batch
 
-        # Shuffles and splits come from a local CPU generator; noise and
-        # sampling from a local generator on the device. Dropout and weight
-        # initialisation only read torch's global generator, so it is seeded
-        # inside fork_rng, which restores the caller's state afterwards.
+        # Every draw comes from a local generator seeded from random_state, so a
+        # fit repeats in any thread and never reads or moves torch's global
+        # generator: weights from their own CPU generator (every device starts
+        # from the same weights), shuffles and splits from another, and noise,
+        # sampling and dropout masks from one on the device.
+        init_generator = torch.Generator().manual_seed(seed + 2)
         cpu_generator = torch.Generator().manual_seed(seed)
         device_generator = torch.Generator(device=device).manual_seed(seed + 1)
-        fork_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
-            self._prepare_fit(Xt, device_generator)
-            module = self._build_module().to(device)
+        self._prepare_fit(Xt, device_generator)
+        with drawing_from(init_generator):
+            module = self._build_module()
+        module = module.to(device)
+        with dropout_generator(module, device_generator):
             epochs, batch_size = self._training_sizes(Xt.shape[0])
             # The compiled wrapper shares the module's parameters; only the
             # plain module is kept (and pickled).

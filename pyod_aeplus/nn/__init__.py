@@ -7,7 +7,7 @@ scaling, thresholds or training.
 
 from .conv import ConvAutoEncoder
 from .ensemble import BatchedLinear, EnsembleAutoEncoder
-from .layers import ACTIVATIONS, Dropout, make_activation
+from .layers import ACTIVATIONS, Dropout, drawing_from, dropout_generator, make_activation
 from .mlp import MLPAutoEncoder, mlp_stack, reconstruction_step, relu_blocks
 from .vae import GaussianVAE
 
@@ -17,6 +17,8 @@ __all__ = [
     "EnsembleAutoEncoder",
     "ConvAutoEncoder",
     "Dropout",
+    "drawing_from",
+    "dropout_generator",
     "GaussianVAE",
     "MLPAutoEncoder",
     "make_activation",

@@ -40,7 +40,7 @@ class EnsembleAutoEncoder(nn.Module):
         # Buffers, so the masks live on the device with the weights and are
         # saved with them: no host-to-device copy per step.
         masks = torch.ones(n_members, n_features) if input_masks is None else \
-            torch.as_tensor(input_masks, dtype=torch.float32)
+            torch.tensor(input_masks, dtype=torch.float32)
         self.register_buffer("input_mask", masks.unsqueeze(1))  # (members, 1, features)
         # Members may use fewer than code_size code units: the rest are masked
         # to zero, so members of different widths still share one batched layer.
