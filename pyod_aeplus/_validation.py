@@ -65,6 +65,30 @@ def check_contamination(value):
     )
 
 
+def check_numeric_columns(X):
+    """Refuse a DataFrame whose columns are not all numbers (strings, categories, dates), by name.
+
+    Left to NumPy's conversion, such columns fail later with messages that
+    name neither the column nor the problem.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if not hasattr(X, "columns") or not hasattr(dtypes, "items"):
+        return
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    bad = [(name, dtype) for name, dtype in dtypes.items()
+           if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))]
+    if not bad:
+        return
+    shown = bad[:10]
+    names = ", ".join(repr(name) for name, _ in shown) + (", ..." if len(bad) > 10 else "")
+    kinds = ", ".join(sorted({str(dtype) for _, dtype in shown}))
+    raise ValueError(
+        f"column(s) {names} are not numeric (dtype {kinds}); encode them as numbers first "
+        "(for example one-hot) or drop them"
+    )
+
+
 def resolve_device(device):
     """Turn the ``device`` parameter into a :class:`torch.device` that exists here.
 

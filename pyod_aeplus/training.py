@@ -242,8 +242,8 @@ class GraphedSteps:
         static_index = index.clone()
         graph = torch.cuda.CUDAGraph()
         try:
-            # Generators the loss draws from must advance at each replay (the
-            # default generator, which dropout uses, is registered by PyTorch).
+            # Generators the step draws from (noise, sampling, dropout: the
+            # engine's device generator) must advance at each replay.
             register = getattr(graph, "register_generator_state", None)
             for generator in self.generators if register is not None else ():
                 register(generator)
@@ -292,7 +292,7 @@ def train_module(module, X, *, row_loss_fn, reduce_fn, epochs, batch_size, lr,
         CUDA graphs (:class:`GraphedSteps`), unless the module-level
         ``CUDA_GRAPHS`` is False.
     graph_generators : tuple of torch.Generator
-        Device generators the loss draws from (noise, sampling), registered
+        Device generators the loss draws from (noise, sampling, dropout), registered
         with each captured graph so that replays advance them.
 
     Returns

@@ -222,7 +222,7 @@ def test_feature_subsets(data):
 
 
 def test_smallest_inputs():
-    det = AEPlus(random_state=0).fit(np.array([[0.0], [1.0]]))
+    det = AEPlus(random_state=0).fit(np.linspace(0.0, 1.0, 10)[:, None])  # fit takes 10 rows
     assert np.isfinite(det.decision_function(np.array([[0.5], [7.0]]))).all()
 
 

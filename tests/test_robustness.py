@@ -32,7 +32,8 @@ BAD_INPUTS = {
     "complex": (X.astype(complex), ValueError, "Complex data not supported"),
     "zero rows": (np.zeros((0, 4)), ValueError, r"Found array with 0 sample\(s\)"),
     "zero columns": (np.zeros((10, 0)), ValueError, r"Found array with 0 feature\(s\)"),
-    "one row at fit": (X[:1], ValueError, r"Found array with 1 sample\(s\).*minimum of 2"),
+    "one row at fit": (X[:1], ValueError, r"Found array with 1 sample\(s\).*minimum of 10"),
+    "nine rows at fit": (X[:9], ValueError, r"Found array with 9 sample\(s\).*minimum of 10"),
     "3-D": (np.zeros((10, 2, 2)), ValueError, "dim 3"),
     "sparse": (sp.csr_matrix(X), TypeError, "Sparse data was passed"),
 }
@@ -71,8 +72,8 @@ def _checked_scores(det, data, score_data=None):
 
 
 GOOD_INPUTS = {
-    "two rows": X[:2],
-    "fewer rows than batch_size": X[:9],
+    "ten rows (the fewest fit takes)": X[:10],
+    "fewer rows than batch_size": X[:12],
     "one column": X[:, :1],
     "constant column": np.c_[X, np.full(len(X), 3.0)],
     "huge values": X * 1e30,
@@ -153,6 +154,34 @@ def test_dataframe_names(make_detector):
         det.decision_function(frame.rename(columns={"a": "z"}))
 
 
+def test_non_numeric_dataframe_columns_are_refused_by_name(make_detector):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    colours = pd.Categorical(np.where(X[:, 0] > 0, "red", "blue"))
+    message = r"column\(s\) 'colour' are not numeric \(dtype category\)"
+    with pytest.raises(ValueError, match=message):
+        make_detector().fit(frame.assign(colour=colours))
+    det = make_detector().fit(frame)
+    named = frame.assign(b=frame["b"].astype(str).astype(object),
+                         d=frame["d"].astype("string"))
+    message = r"column\(s\) 'b', 'd' are not numeric \(dtype object, string\)"
+    with pytest.raises(ValueError, match=message):
+        det.decision_function(named)
+
+
+def test_a_huge_value_in_one_row_is_clipped_not_refused(make_detector):
+    """A value beyond float32 after scaling is clipped like any value beyond the scoring limit."""
+    det = make_detector().fit(X)
+    rows = X[:4].copy()
+    rows[1, 0] = 1e300
+    scores = det.decision_function(rows)
+    assert np.isfinite(scores).all() and scores.argmax() == 1
+    np.testing.assert_allclose(scores[[0, 2, 3]], det.decision_function(X[:4])[[0, 2, 3]],
+                               rtol=1e-6)
+    rows[1, 0] = 1e30  # also beyond the limit once scaled: the same clipped value
+    assert det.decision_function(rows)[1] == scores[1]
+
+
 # ------------------------------------------------------------------ params
 BAD_PARAMS = [
     ({"contamination": 0.0}, ValueError, r"contamination must be a finite number in \(0.0, 0.5\]"),
@@ -203,8 +232,8 @@ OWN_BAD_PARAMS = [
     (pa.ConvAE, {"kernel_size": 4}, "kernel_size must be odd"),
     (pa.ConvAE, {"input_shape": (2, 3)}, r"input_shape \(2, 3\) holds 6 values, but X has 4"),
     (pa.VAE, {"beta": -1.0}, "beta must be"),
-    (pa.VAE, {"score": "likelihood"}, "score must be one of"),
-    (pa.VAE, {"n_samples": 0}, "n_samples must be >= 1"),
+    (pa.VAE, {"score_type": "likelihood"}, "score_type must be one of"),
+    (pa.VAE, {"n_draws": 0}, "n_draws must be >= 1"),
     (pa.VAE, {"latent_size": 0}, "latent_size must be >= 1"),
 ]
 
@@ -309,6 +338,90 @@ def test_clone_fits_identically(make_detector):
 
     det = make_detector().fit(X)
     np.testing.assert_array_equal(clone(det).fit(X).decision_scores_, det.decision_scores_)
+
+
+def test_concurrent_fits_equal_the_serial_fit():
+    """Dropout, weights and shuffles come from the fit's own generators, in any thread."""
+    def fit(_=None):
+        return pa.DeepAE(dropout=0.2, epochs=4, random_state=0).fit(X).decision_scores_
+
+    serial = fit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(fit, range(8)))
+    for result in results:
+        np.testing.assert_array_equal(result, serial)
+
+
+def test_a_fit_leaves_another_threads_global_draws_alone():
+    """A thread drawing from torch's global generator during a fit gets the draws it would alone."""
+    import threading
+
+    start = torch.get_rng_state()
+    fitting, drawn = threading.Event(), []
+
+    def draw_until_the_fit_ends():
+        fitting.wait()
+        while fitting.is_set():
+            drawn.append(torch.rand(1).item())
+
+    thread = threading.Thread(target=draw_until_the_fit_ends)
+    thread.start()
+    try:
+        fitting.set()
+        pa.DeepAE(dropout=0.2, epochs=4, random_state=0).fit(X)
+    finally:
+        fitting.clear()
+        thread.join()
+    after = torch.get_rng_state()
+    torch.set_rng_state(start)
+    alone = [torch.rand(1).item() for _ in drawn]
+    assert torch.equal(torch.get_rng_state(), after)
+    assert drawn and drawn == alone
+
+
+MMAP_SCRIPT = """
+import sys, joblib, numpy as np
+import pyod_aeplus as pa
+X = np.random.default_rng(0).normal(size=(40, 4))
+for name in {names!r}:
+    det = getattr(pa, name)(epochs=2, random_state=0).fit(X)
+    path = sys.argv[1] + "/" + name + ".joblib"
+    joblib.dump(det, path)
+    loaded = joblib.load(path, mmap_mode="r")
+    assert np.array_equal(loaded.decision_function(X), det.decision_function(X)), name
+    print(name, "ok", flush=True)
+"""
+
+
+def test_joblib_memory_mapped_round_trip(tmp_path):
+    """Loading with mmap_mode='r' maps the fitted arrays read-only; the network must not use them.
+
+    Run in another process: a network that shared memory with a read-only
+    map crashed the interpreter when its state was loaded.
+    """
+    names = ["ConvAE", "VAE"] + (["AEPlus"] if hasattr(pa, "AEPlus") else [])
+    result = subprocess.run([sys.executable, "-c", MMAP_SCRIPT.format(names=names), str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [word for name in names for word in (name, "ok")]
+
+
+def test_fitted_arrays_do_not_share_memory_with_the_network(make_detector):
+    det = make_detector().fit(X)
+    scores = det.decision_function(X)
+    before = {k: v.clone() for k, v in det.module_.state_dict().items()}
+    fitted = {name: value for name, value in vars(det).items()
+              if name.endswith("_") and isinstance(value, np.ndarray) and value.flags.writeable}
+    assert fitted
+    for value in fitted.values():
+        value[...] = 7 if value.dtype != bool else True
+    for key, tensor in det.module_.state_dict().items():
+        assert torch.equal(tensor, before[key]), key
+    if isinstance(det, getattr(pa, "AEPlus", ())):
+        # The feature masks live in the network: writing the fitted copy changes no score.
+        fresh = make_detector().fit(X)
+        fresh.feature_masks_[...] = 0.0
+        np.testing.assert_array_equal(fresh.decision_function(X), scores)
 
 
 def test_concurrent_scoring_equals_serial(make_detector):

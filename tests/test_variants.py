@@ -75,16 +75,27 @@ def test_vae_kl_is_on_by_default_and_scores_repeat(data):
     np.testing.assert_array_equal(first, det.decision_function(data))
     # Chunking does not change a row's score: row 5 alone scores as in the batch.
     np.testing.assert_array_equal(det.decision_function(data[5:6]), first[5:6])
-    assert det.score_noise_.shape == (det.n_samples, det.latent_size)
+    assert det.score_noise_.shape == (det.n_draws, det.latent_size)
 
 
-@pytest.mark.parametrize("score", ["reconstruction_probability", "elbo", "mse"])
-def test_vae_scores(data, score):
+@pytest.mark.parametrize("score_type", ["reconstruction_probability", "elbo", "mse"])
+def test_vae_scores(data, score_type):
     X = data.copy()
     X[:10] += 8.0
-    det = pa.VAE(score=score, epochs=20, random_state=0).fit(X)
+    det = pa.VAE(score_type=score_type, epochs=20, random_state=0).fit(X)
     assert np.isfinite(det.decision_scores_).all()
     assert det.decision_scores_[:10].min() > np.median(det.decision_scores_[10:])
+
+
+def test_vae_parameters_do_not_shadow_estimator_methods(data):
+    """No parameter of VAE's is named like a method scikit-learn looks for (``score``)."""
+    from sklearn.model_selection import cross_val_score
+
+    det = pa.VAE(epochs=1, random_state=0)
+    assert not hasattr(det, "score")
+    # Like every detector: no score method, so scikit-learn asks for a scoring.
+    with pytest.raises(TypeError, match="should have a 'score' method"):
+        cross_val_score(det, data, cv=2)
 
 
 def test_vae_beta_zero_lets_the_posterior_drift(data):
@@ -244,3 +255,53 @@ def test_auto_epochs_budget(name):
 def test_auto_epochs_are_what_fit_runs(data):
     det = pa.DenseAE(random_state=0, early_stopping=False).fit(data[:300])
     assert det.history_["n_epochs"] == 30
+
+
+def _dropout_mlp():
+    from pyod_aeplus.nn import MLPAutoEncoder, drawing_from
+
+    with drawing_from(torch.Generator().manual_seed(0)):
+        return MLPAutoEncoder(7, (16, 5), "relu", dropout=0.3, batch_norm=True)
+
+
+def test_hand_written_step_draws_the_dropout_masks_autograd_draws():
+    from pyod_aeplus.nn import dropout_generator, reconstruction_step, relu_blocks
+
+    x = torch.randn(32, 7, generator=torch.Generator().manual_seed(1))
+    global_state = torch.get_rng_state()
+    grads = []
+    for fused in (False, True):
+        net = _dropout_mlp().train()
+        for p in net.parameters():
+            p.grad = torch.zeros_like(p)
+        with dropout_generator(net, torch.Generator().manual_seed(2)):
+            if fused:
+                loss = reconstruction_step(relu_blocks(net), x)
+            else:
+                loss = (net(x)[0] - x).square().mean()
+                loss.backward()
+        grads.append((loss.detach(), [p.grad.clone() for p in net.parameters()]))
+    assert all(layer.generator is None for layer in net.modules() if hasattr(layer, "generator"))
+    (loss_a, grads_a), (loss_f, grads_f) = grads
+    torch.testing.assert_close(loss_f, loss_a)
+    for a, f in zip(grads_a, grads_f):
+        torch.testing.assert_close(f, a, rtol=1e-4, atol=1e-6)
+    assert torch.equal(torch.get_rng_state(), global_state)
+
+
+def test_networks_are_built_from_the_given_generator_only():
+    from torch import nn
+
+    from pyod_aeplus.nn import drawing_from, dropout_generator
+
+    global_state = torch.get_rng_state()
+    first, second = _dropout_mlp(), _dropout_mlp()
+    for a, b in zip(first.state_dict().values(), second.state_dict().values()):
+        assert torch.equal(a, b)
+    assert torch.equal(torch.get_rng_state(), global_state)
+    with pytest.raises(TypeError, match="Dropout draws from torch's global generator"):
+        with dropout_generator(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.1)), None):
+            pass
+    with pytest.raises(RuntimeError, match="dropout cannot take a generator"):
+        with drawing_from(torch.Generator()):
+            torch.nn.functional.dropout(torch.ones(3), 0.5)

@@ -8,7 +8,7 @@ import torch
 
 from .._tails import TAIL_KNOTS, fit_tails, tail_values
 from .._validation import check_choice, check_float, check_int
-from ..base import BaseAutoEncoder
+from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 
 # The statistics are fitted on the training rows, or on an evenly spaced sample
@@ -388,25 +388,24 @@ class AEPlus(BaseAutoEncoder):
         training rows, or of an evenly spaced sample of them when there are
         many; every statistic is then fitted from those terms: the typical
         rows, the marginal term's centre, the principal axes and the tails.
-        When the pass covered every row, the training rows' scores are
-        computed from the same terms by the same function that scores new
-        rows, chunk for chunk as ``decision_function`` would, so they are
-        equal to its scores.
+        The training rows are then scored from their terms (those of the
+        sample kept, the others computed) by the same function, chunk for
+        chunk and laid out as ``decision_function`` scores them, so their
+        scores equal its scores.
         """
         n_rows, d = X.shape
         device = next(module.parameters()).device
         step = self._chunk_rows(d)
         sample = self._sample_size(n_rows, d)
-        rows = X if sample == n_rows else X[_evenly_spaced_index(n_rows, sample, X.device)]
-        x_parts, error_parts, residual_parts = [], [], []
+        index = None if sample == n_rows else _evenly_spaced_index(n_rows, sample, X.device)
+        parts = []
         for lo in range(0, sample, step):
-            x = rows[lo:lo + step].to(device, non_blocking=True)
-            errors, residuals = self._row_terms(module, x)
-            x_parts.append(x)
-            error_parts.append(errors)
-            residual_parts.append(residuals)
+            rows = X[lo:lo + step] if index is None else X[index[lo:lo + step]]
+            x = rows.to(device, non_blocking=True)
+            parts.append((x, *_row_padded(self._row_terms, module, x)))
             progress.update()
-        x, errors, residuals = (torch.cat(parts) for parts in (x_parts, error_parts, residual_parts))
+        x, errors, residuals = (torch.cat(terms) for terms in zip(*parts))
+        del parts
         typical = slice(None)
         if self.typical_rows:
             # Anomalies in the training rows would stretch every normaliser
@@ -431,22 +430,43 @@ class AEPlus(BaseAutoEncoder):
         n_columns = d * (2 if self.marginal else 1)
         if self.pca_weight > 0:
             n_columns += self.pca_whitening_.shape[1]
-        index = _evenly_spaced_index(x_typical.shape[0], max(TAIL_KNOTS, TAIL_VALUES // n_columns),
-                                     x.device)
+        tail_rows = _evenly_spaced_index(x_typical.shape[0],
+                                         max(TAIL_KNOTS, TAIL_VALUES // n_columns), x.device)
         knots, threshold, scale = fit_tails(self._tail_columns(
-            x_typical[index], errors_typical[index], residuals_typical[index]))
+            x_typical[tail_rows], errors_typical[tail_rows], residuals_typical[tail_rows]))
         self.tail_knots_ = knots.cpu().numpy()  # (columns, knots)
         self.tail_threshold_ = threshold.cpu().numpy()
         self.tail_scale_ = scale.cpu().numpy()
-        if sample < n_rows:
-            return None  # the engine scores every training row, chunk by chunk
+        del x_typical, errors_typical, residuals_typical
         scores = []
         for lo in range(0, n_rows, step):
-            part = slice(lo, lo + step)
-            scores.append(self._scores_from_terms(x[part], errors[part], residuals[part],
-                                                  per_feature=False).float().cpu())
+            hi = min(lo + step, n_rows)
+            terms = (x[lo:hi], errors[lo:hi], residuals[lo:hi]) if index is None else \
+                self._chunk_terms(module, X, lo, hi, index, (x, errors, residuals), device)
+            # Laid out as decision_function's chunk: rows padded to a block.
+            padded = [torch.cat([t, t[-1:].expand(-(-len(t) // ROW_BLOCK) * ROW_BLOCK - len(t),
+                                                  -1)]) for t in terms]
+            scores.append(self._scores_from_terms(*padded, per_feature=False)[:hi - lo]
+                          .float().cpu())
             progress.update()
         return torch.cat(scores).numpy().astype(np.float64)
+
+    def _chunk_terms(self, module, X, lo, hi, index, sampled, device):
+        """``(x, errors, residuals)`` of the training rows ``lo:hi``: the sample's kept, the rest new."""
+        first, last = (int(i) for i in torch.searchsorted(
+            index, torch.tensor([lo, hi], device=index.device)))
+        kept = torch.zeros(hi - lo, dtype=torch.bool, device=index.device)
+        kept[index[first:last] - lo] = True
+        x = X[lo:hi].to(device, non_blocking=True)
+        terms = [x, torch.empty_like(x), torch.empty_like(x)]
+        kept_here = kept.to(device)
+        for term, stored in zip(terms[1:], sampled[1:]):
+            term[kept_here] = stored[first:last]
+        if not bool(kept.all()):
+            new = ~kept_here
+            errors, residuals = _row_padded(self._row_terms, module, x[new])
+            terms[1][new], terms[2][new] = errors, residuals
+        return terms
 
     def _fit_pca(self, residuals):
         """Principal axes of the typical training rows' residuals, scaled to unit variance.

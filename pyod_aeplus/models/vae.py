@@ -8,7 +8,7 @@ from .._validation import check_choice, check_float, check_int, check_sizes
 from ..base import BaseAutoEncoder
 from ..nn import ACTIVATIONS, GaussianVAE
 
-SCORES = ("reconstruction_probability", "elbo", "mse")
+SCORE_TYPES = ("reconstruction_probability", "elbo", "mse")
 
 
 class VAE(BaseAutoEncoder):
@@ -27,12 +27,13 @@ class VAE(BaseAutoEncoder):
         Dimension of the latent space.
     beta : float >= 0, default=1.0
         Weight of the KL term.
-    score : {'reconstruction_probability', 'elbo', 'mse'}
+    score_type : {'reconstruction_probability', 'elbo', 'mse'}
+        Which outlier score ``decision_function`` gives.
         'reconstruction_probability' (default): minus the log of the mean
-        likelihood over ``n_samples`` posterior draws, per feature (An & Cho,
+        likelihood over ``n_draws`` posterior draws, per feature (An & Cho,
         2015). 'elbo': the negative ELBO. 'mse': the error of the
         reconstruction at the posterior mean.
-    n_samples : int, default=16
+    n_draws : int, default=16
         Posterior draws per row for the sampled scores. The draws are fixed at
         ``fit`` (``score_noise_``, shared by all rows), so a fitted model
         gives identical scores on every call, in any chunking or thread.
@@ -61,7 +62,7 @@ class VAE(BaseAutoEncoder):
     _size_parameters = "hidden_sizes and latent_size"
 
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
-                 score="reconstruction_probability", n_samples=16, activation="relu",
+                 score_type="reconstruction_probability", n_draws=16, activation="relu",
                  dropout=0.0, contamination=0.1, preprocessing="standard", loss="mse",
                  epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, early_stopping=True, patience=10,
@@ -73,8 +74,8 @@ class VAE(BaseAutoEncoder):
         check_sizes("hidden_sizes", self.hidden_sizes)
         check_int("latent_size", self.latent_size, 1)
         check_float("beta", self.beta, 0.0)
-        check_choice("score", self.score, SCORES)
-        check_int("n_samples", self.n_samples, 1)
+        check_choice("score_type", self.score_type, SCORE_TYPES)
+        check_int("n_draws", self.n_draws, 1)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
 
@@ -89,7 +90,7 @@ class VAE(BaseAutoEncoder):
                            self.activation, self.dropout)
 
     def _prepare_fit(self, X, generator):
-        noise = torch.randn((self.n_samples, self.latent_size), generator=generator,
+        noise = torch.randn((self.n_draws, self.latent_size), generator=generator,
                             device=generator.device)
         self.score_noise_ = noise.cpu().numpy()
 
@@ -115,13 +116,19 @@ class VAE(BaseAutoEncoder):
         return (nll + self.beta * self._kl(z_mean, z_logvar)) / x.shape[1]
 
     def _sampled_nll(self, module, x):
-        """Per-value NLL under each fixed posterior draw: (n_samples, rows, features)."""
+        """Per-value NLL under each fixed posterior draw: ``(rows, n_draws, features)``.
+
+        Rows come first, so every reduction over draws or features runs within
+        a row's own values: reduced over a leading draws axis, a row's score
+        depended on how many rows were scored with it (by 1-2 float32 ulps).
+        """
         z_mean, z_logvar = module.encode(x)
-        noise = torch.as_tensor(self.score_noise_, device=x.device, dtype=x.dtype)
-        z = z_mean.unsqueeze(0) + torch.exp(0.5 * z_logvar).unsqueeze(0) * noise.unsqueeze(1)
+        # A copy: score_noise_ may be a read-only memory map (joblib's mmap_mode).
+        noise = torch.tensor(self.score_noise_, device=x.device, dtype=x.dtype)
+        z = z_mean.unsqueeze(1) + torch.exp(0.5 * z_logvar).unsqueeze(1) * noise.unsqueeze(0)
         x_mean, x_logvar = module.decode(z.reshape(-1, self.latent_size))
-        nll = self._element_nll(x.repeat(self.n_samples, 1), x_mean, x_logvar)
-        return nll.reshape(self.n_samples, x.shape[0], x.shape[1]), z_mean, z_logvar
+        nll = self._element_nll(x.repeat_interleave(self.n_draws, dim=0), x_mean, x_logvar)
+        return nll.reshape(x.shape[0], self.n_draws, x.shape[1]), z_mean, z_logvar
 
     # -- scores -------------------------------------------------------------
     def _reconstruct(self, module, x):
@@ -131,20 +138,21 @@ class VAE(BaseAutoEncoder):
         return module.encode(x)[0]
 
     def _feature_errors(self, module, x):
-        if self.score == "mse":
+        if self.score_type == "mse":
             return super()._feature_errors(module, x)
-        return self._sampled_nll(module, x)[0].mean(dim=0)
+        # Draws last and contiguous: the mean runs along each value's own draws.
+        return self._sampled_nll(module, x)[0].transpose(1, 2).contiguous().mean(dim=2)
 
     def _row_scores(self, module, x):
-        if self.score == "mse":
+        if self.score_type == "mse":
             return super()._row_scores(module, x)
         nll, z_mean, z_logvar = self._sampled_nll(module, x)
-        row_nll = nll.sum(dim=2)  # (n_samples, rows)
-        if self.score == "elbo":
-            score = row_nll.mean(dim=0) + self.beta * self._kl(z_mean, z_logvar)
+        row_nll = nll.sum(dim=2)  # (rows, n_draws)
+        if self.score_type == "elbo":
+            score = row_nll.mean(dim=1) + self.beta * self._kl(z_mean, z_logvar)
         else:
             # -log of the mean likelihood over the draws, computed stably.
-            score = -(torch.logsumexp(-row_nll, dim=0) - math.log(self.n_samples))
+            score = -(torch.logsumexp(-row_nll, dim=1) - math.log(self.n_draws))
         return score / x.shape[1]
 
     def latent_kl(self, X):

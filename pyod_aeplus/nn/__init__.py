@@ -7,7 +7,7 @@ scaling, thresholds or training.
 
 from .conv import ConvAutoEncoder
 from .ensemble import BatchedLinear, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
-from .layers import ACTIVATIONS, Dropout, make_activation
+from .layers import ACTIVATIONS, Dropout, drawing_from, dropout_generator, make_activation
 from .mlp import MLPAutoEncoder, mlp_stack, reconstruction_step, relu_blocks
 from .vae import GaussianVAE
 
@@ -19,6 +19,8 @@ __all__ = [
     "ensemble_relu_layers",
     "ensemble_step",
     "Dropout",
+    "drawing_from",
+    "dropout_generator",
     "GaussianVAE",
     "MLPAutoEncoder",
     "make_activation",
