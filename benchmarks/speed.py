@@ -187,8 +187,8 @@ def aeplus_at_scale(device, quick, pyod_device):
               "| detector | MB |", "|---|---|"]
     for name, make in [("AEPlus(n_estimators=256)",
                         lambda: AEPlus(n_estimators=256, epochs=1, device=device, random_state=0)),
-                       ("VAE(n_samples=512)",
-                        lambda: VAE(n_samples=512, epochs=1, device=device, random_state=0))]:
+                       ("VAE(n_draws=512)",
+                        lambda: VAE(n_draws=512, epochs=1, device=device, random_state=0))]:
         detector = make().fit(X[:2000])
         detector.decision_function(rows[:10])
         with PeakMemory() as memory:

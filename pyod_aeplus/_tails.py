@@ -183,7 +183,9 @@ def _tail_values_cpu(kernel, columns, low, inv, table, tail_from, threshold, sca
 
         with ThreadPoolExecutor(parts) as pool:
             list(pool.map(block, edges[:-1], edges[1:]))
-    return torch.from_numpy(out).T
+    # Row-major, as the torch implementation gives: later reductions over a
+    # row then sum in the same order whatever the number of rows.
+    return torch.from_numpy(out).T.contiguous()
 
 
 _KERNEL = []

@@ -90,8 +90,19 @@ def padded_rows(x):
     independent in every network in eval mode: the padding changes no other
     row.
     """
+    return _laid_out(x, -(-x.shape[0] // ROW_BLOCK) * ROW_BLOCK)
+
+
+def aligned_rows(x):
+    """``x`` with each row starting on a 64-byte boundary on a CPU (a copy if needed).
+
+    For the input of a matrix product inside a scored chunk: see :func:`padded_rows`.
+    """
+    return _laid_out(x, x.shape[0])
+
+
+def _laid_out(x, rows):
     n_rows, n_features = x.shape
-    rows = -(-n_rows // ROW_BLOCK) * ROW_BLOCK
     width = n_features
     if x.device.type == "cpu":
         width = -(-n_features // ROW_ALIGN) * ROW_ALIGN
@@ -506,6 +517,12 @@ class BaseAutoEncoder(BaseDetector):
         self._set_n_classes(y)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.center_, self.scale_ = self._fit_scaling(X)
+        if self.preprocessing is None and np.median(np.abs(X)) > SCORING_LIMIT:
+            # Values are capped at ±SCORING_LIMIT (as for scoring): with most of
+            # them beyond it, the network would learn the cap, not the data.
+            raise ValueError(
+                f"most values of X are beyond ±{SCORING_LIMIT:g}, where they are capped; "
+                "scale the input, or use preprocessing='standard'")
         self.device_ = device
         home = device if self._fits_on_device(X, device) else torch.device("cpu")
         Xt = torch.cat([chunk for _, _, chunk in self._scaled_chunks(X, home)])

@@ -33,7 +33,7 @@ def test_chunked_scoring_equals_one_shot(fitted, monkeypatch):
     # 256 members: each scored row carries every member's reconstruction.
     (lambda: pa.AEPlus(n_estimators=256), 2 ** 24 // (4 * 256 * 2 * 20)),
     # 512 posterior draws: each row is decoded 512 times.
-    (lambda: pa.VAE(n_samples=512), 2 ** 24 // (4 * 512 * 4 * 20)),
+    (lambda: pa.VAE(n_draws=512), 2 ** 24 // (4 * 512 * 4 * 20)),
     (lambda: pa.DenseAE(), 2 ** 24 // (4 * 20)),
 ])
 def test_chunks_shrink_with_the_work_per_row(make, rows_bound):

@@ -8,7 +8,7 @@ import torch
 
 from .._tails import TAIL_KNOTS, fit_tails, tail_values
 from .._validation import check_choice, check_float, check_int
-from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded
+from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 
 # The statistics are fitted on the training rows, or on an evenly spaced sample
@@ -293,7 +293,9 @@ class AEPlus(BaseAutoEncoder):
         extreme). ``residuals``: what the ensemble leaves unexplained, the
         clipped rows minus the members' averaged reconstruction.
         """
-        clipped = self._clipped(x)
+        # Each row 64-byte aligned, as the engine lays out the rows it scores:
+        # a row's products then do not depend on the other rows (see padded_rows).
+        clipped = aligned_rows(self._clipped(x))
         reconstructions = module(clipped)[0]  # (members, rows, features)
         if module.shared_input:
             averaged = reconstructions.mean(dim=0)
@@ -321,7 +323,7 @@ class AEPlus(BaseAutoEncoder):
         center = torch.as_tensor(self.pca_center_, device=residuals.device, dtype=residuals.dtype)
         whitening = torch.as_tensor(self.pca_whitening_, device=residuals.device,
                                     dtype=residuals.dtype)
-        return ((residuals - center) @ whitening).square()
+        return (aligned_rows(residuals - center) @ whitening).square()
 
     def _tail_columns(self, x, errors, residuals):
         """The values scored by their rarity: ``(rows, features [× 2] [+ axes])``."""

@@ -83,7 +83,7 @@ class VAE(BaseAutoEncoder):
         # Every posterior draw decodes the row: means, log-variances and
         # likelihoods of each draw, and the widest layer's activations.
         widest = max([n_features, *self.hidden_sizes])
-        return 4 * (self.n_samples * (4 * n_features + 2 * widest) + 8 * n_features)
+        return 4 * (self.n_draws * (4 * n_features + 2 * widest) + 8 * n_features)
 
     def _build_module(self):
         return GaussianVAE(self.n_features_in_, self.hidden_sizes, self.latent_size,
