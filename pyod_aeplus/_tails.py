@@ -145,6 +145,41 @@ def tail_values(columns, knots, threshold, scale):
     return tail_values_torch(columns, *tables, threshold, scale)
 
 
+def weighted_tail_values(columns, knots, threshold, scale, weights):
+    """``Σ_c weights[c] · tail score`` of each row: ``(rows,)`` float64.
+
+    ``columns`` is ``(C, rows)`` (column-major: the kernel works through one
+    column, and its table, at a time). The same sum as weighting
+    :func:`tail_values` and adding along each row, without the
+    ``(rows, C)`` scores in between.
+    """
+    tables = _cached_tables(knots, threshold)
+    if columns.device.type == "cpu" and columns.numel():
+        kernel = _cpu_kernel("weighted_tail_kernel")
+        if kernel is not None:
+            values = np.ascontiguousarray(columns.numpy(), dtype=np.float32)
+            low, inv, table, tail_from = (t.numpy() for t in tables)
+            args = (low, inv, table, tail_from, np.ascontiguousarray(threshold, dtype=np.float32),
+                    np.ascontiguousarray(scale, dtype=np.float32),
+                    np.ascontiguousarray(weights, dtype=np.float64))
+            out = np.empty(values.shape[1], dtype=np.float64)
+            _in_parallel(lambda lo, hi: kernel(values, *args, lo, hi, out),
+                         values.shape[1], values.size)
+            return torch.from_numpy(out)
+    values = tail_values_torch(columns.T, *tables, threshold, scale).double()
+    return values @ torch.as_tensor(weights, device=values.device, dtype=torch.float64)
+
+
+def _in_parallel(block, n, size):
+    """``block(lo, hi)`` over ``[0, n)`` split among torch's threads (the kernels release the GIL)."""
+    parts = 1 if size < _PARALLEL_VALUES else min(torch.get_num_threads(), n)
+    edges = np.linspace(0, n, parts + 1).astype(int)
+    futures = [_pool(parts).submit(block, lo, hi) for lo, hi in zip(edges[1:-1], edges[2:])]
+    block(edges[0], edges[1])  # this thread takes the first part
+    for future in futures:
+        future.result()
+
+
 def tail_values_torch(columns, low, inv, table, tail_from, threshold, scale):
     """:func:`tail_values` from torch operations (any device), given the body tables."""
     device, dtype = columns.device, columns.dtype
@@ -170,33 +205,34 @@ def _tail_values_cpu(kernel, columns, low, inv, table, tail_from, threshold, sca
     threshold = np.ascontiguousarray(threshold, dtype=np.float32)
     scale = np.ascontiguousarray(scale, dtype=np.float32)
     out = np.empty_like(values)
-    parts = 1 if values.size < _PARALLEL_VALUES else min(torch.get_num_threads(), len(values))
-    if parts <= 1:
-        kernel(values, low, inv, table, tail_from, threshold, scale, out)
-    else:
-        # The kernel releases the GIL: blocks of columns run in parallel threads.
-        edges = np.linspace(0, len(values), parts + 1).astype(int)
-
-        def block(lo, hi):
-            kernel(values[lo:hi], low[lo:hi], inv[lo:hi], table[lo:hi], tail_from[lo:hi],
-                   threshold[lo:hi], scale[lo:hi], out[lo:hi])
-
-        with ThreadPoolExecutor(parts) as pool:
-            list(pool.map(block, edges[:-1], edges[1:]))
+    # Blocks of columns in parallel threads.
+    _in_parallel(lambda lo, hi: kernel(values[lo:hi], low[lo:hi], inv[lo:hi], table[lo:hi],
+                                       tail_from[lo:hi], threshold[lo:hi], scale[lo:hi],
+                                       out[lo:hi]), len(values), values.size)
     # Row-major, as the torch implementation gives: later reductions over a
     # row then sum in the same order whatever the number of rows.
     return torch.from_numpy(out).T.contiguous()
 
 
 _KERNEL = []
+_POOLS = {}
 
 
-def _cpu_kernel():
-    """The compiled kernel, or None where numba is missing (then torch computes the values)."""
+def _pool(parts):
+    """A thread pool for ``parts - 1`` helper threads, made once per size and reused."""
+    if parts <= 1:
+        return None
+    if parts not in _POOLS:
+        _POOLS[parts] = ThreadPoolExecutor(parts - 1, thread_name_prefix="pyod_aeplus-tails")
+    return _POOLS[parts]
+
+
+def _cpu_kernel(name="tail_kernel"):
+    """A compiled kernel, or None where numba is missing (then torch computes the values)."""
     if not _KERNEL:
         try:
-            from ._tails_kernel import tail_kernel
+            from . import _tails_kernel
         except ImportError:
-            tail_kernel = None
-        _KERNEL.append(tail_kernel)
-    return _KERNEL[0]
+            _tails_kernel = None
+        _KERNEL.append(_tails_kernel)
+    return None if _KERNEL[0] is None else getattr(_KERNEL[0], name)

@@ -16,7 +16,22 @@ CAP = np.float32(1e30)
 ZERO = np.float32(0.0)
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def tail_score(value, column, low, inv, table, tail_from, threshold, scale):
+    """−log tail probability of ``value`` on ``column`` (float32), as :func:`tail_kernel`."""
+    if value > tail_from[column]:
+        excess = max(value - threshold[column], ZERO)
+        return min(LOG_SHARE + np.log1p(excess / scale[column]), CAP)
+    cells = table.shape[1] - 1
+    top = np.float32(cells)
+    position = min(max((np.sqrt(max(value, ZERO)) - low[column]) * inv[column], ZERO), top)
+    cell = min(np.floor(position), top - 1)
+    fraction = position - cell
+    below = table[column, int(cell)]
+    return below + fraction * (table[column, int(cell) + 1] - below)
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def tail_kernel(values, low, inv, table, tail_from, threshold, scale, out):
     """``out[c, r]``: −log tail probability of ``values[c, r]`` on column ``c`` (float32).
 
@@ -24,19 +39,29 @@ def tail_kernel(values, low, inv, table, tail_from, threshold, scale, out):
     float32 operations, in the same order, as the torch implementation.
     """
     n_columns, n_rows = values.shape
-    cells = table.shape[1] - 1
-    top = np.float32(cells)
     for column in range(n_columns):
-        start, step = low[column], inv[column]
-        edge, limit, spread = tail_from[column], threshold[column], scale[column]
         for row in range(n_rows):
-            value = values[column, row]
-            if value > edge:
-                out[column, row] = min(LOG_SHARE + np.log1p(max(value - limit, ZERO) / spread),
-                                       CAP)
-            else:
-                position = min(max((np.sqrt(max(value, ZERO)) - start) * step, ZERO), top)
-                cell = min(np.floor(position), top - 1)
-                fraction = position - cell
-                below = table[column, int(cell)]
-                out[column, row] = below + fraction * (table[column, int(cell) + 1] - below)
+            out[column, row] = tail_score(values[column, row], column, low, inv, table,
+                                          tail_from, threshold, scale)
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def weighted_tail_kernel(values, low, inv, table, tail_from, threshold, scale, weights, first,
+                         last, out):
+    """``out[r] = Σ_c weights[c] · tail score of values[c, r]`` for rows ``first`` to ``last``.
+
+    Float64 sums over the columns in their order, for every row, so a row's
+    result does not depend on the other rows. Rows go in tiles, columns
+    within a tile, so the tile's sums stay in the cache.
+    """
+    n_columns = values.shape[0]
+    tile = 512
+    for start in range(first, last, tile):
+        stop = min(start + tile, last)
+        for row in range(start, stop):
+            out[row] = 0.0
+        for column in range(n_columns):
+            weight = weights[column]
+            for row in range(start, stop):
+                out[row] += weight * tail_score(values[column, row], column, low, inv, table,
+                                                tail_from, threshold, scale)

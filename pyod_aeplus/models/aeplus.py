@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 import torch
 
-from .._tails import TAIL_KNOTS, fit_tails, tail_values
+from .._tails import TAIL_KNOTS, fit_tails, tail_values, weighted_tail_values
 from .._validation import check_choice, check_float, check_int
 from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
@@ -217,10 +217,11 @@ class AEPlus(BaseAutoEncoder):
         return hidden, code
 
     def _scoring_row_bytes(self, n_features):
-        # Each member's reconstruction and errors, its activations, the tail
-        # columns (at most 3 per feature) with their scores and copies, the terms.
+        # Each member's reconstruction (its errors are taken in place) and
+        # activations, the tail columns (at most 3 per feature) with their
+        # scores and copies, the terms.
         hidden, _ = self._sizes()
-        return 4 * (self.n_estimators * (2 * n_features + 3 * hidden) + 20 * n_features)
+        return 4 * (self.n_estimators * (n_features + 3 * hidden) + 16 * n_features)
 
     def _auto_batch(self, n_rows):
         # Small sets still get about 16 steps per epoch.
@@ -339,8 +340,35 @@ class AEPlus(BaseAutoEncoder):
         return tail_values(self._tail_columns(x, errors, residuals), self.tail_knots_,
                            self.tail_threshold_, self.tail_scale_)
 
+    def _column_weights(self, n_features):
+        """Each tail column's weight in the row score: ``(columns,)``.
+
+        The row score is the features' mean score (see ``_scores_from_terms``):
+        an error column weighs 1 - 1/(members + 1) of its feature's ensemble
+        share, a marginal column 1/(members + 1), and an axis its total
+        squared loading over the number of axes, times ``pca_weight``.
+        """
+        member = 1.0 / (self.n_estimators + 1) if self.marginal else 0.0
+        ensemble = 1.0 - (self.pca_weight if self.pca_weight > 0 else 0.0)
+        weights = [np.full(n_features, ensemble * (1 - member) / n_features)]
+        if self.marginal:
+            weights.append(np.full(n_features, ensemble * member / n_features))
+        if self.pca_weight > 0:
+            loadings = self.pca_loadings_.astype(np.float64)
+            weights.append(self.pca_weight * loadings.sum(axis=1) / max(1, loadings.shape[0]))
+        return np.concatenate(weights)
+
     def _scores_from_terms(self, x, errors, residuals, per_feature):
         """Feature scores ``(rows, features)`` or row scores ``(rows,)`` from the row terms."""
+        if not per_feature:
+            # The features' mean, as one weighted sum over the tail columns
+            # (column-major: the compiled kernel's layout), no per-feature scores.
+            columns = [errors.T, self._marginal_errors(x).T] if self.marginal else [errors.T]
+            if self.pca_weight > 0:
+                columns.append(self._pca_values(residuals).T)
+            return weighted_tail_values(torch.cat(columns), self.tail_knots_,
+                                        self.tail_threshold_, self.tail_scale_,
+                                        self._column_weights(x.shape[1]))
         values = self._tail_values(x, errors, residuals)
         d = x.shape[1]
         scores = values[:, :d]
@@ -350,18 +378,13 @@ class AEPlus(BaseAutoEncoder):
             weight = 1.0 / (self.n_estimators + 1)
             scores = (1 - weight) * scores + weight * values[:, d:2 * d]
         if self.pca_weight == 0:
-            return scores if per_feature else scores.mean(dim=1)
+            return scores
         # Each axis's rarity is shared out to the features by its squared
         # loadings, scaled so the features' mean is the axes' mean.
         loadings = torch.as_tensor(self.pca_loadings_, device=x.device, dtype=values.dtype)
         axes = values[:, values.shape[1] - loadings.shape[0]:]
         share = d / max(1, loadings.shape[0])
-        if per_feature:
-            return (1 - self.pca_weight) * scores + self.pca_weight * share * (axes @ loadings)
-        # The row score is the features' mean; the axes' part of it needs only
-        # each axis's total loading, not the (rows, features) product.
-        shared = axes @ loadings.sum(dim=1) * (share / d)
-        return (1 - self.pca_weight) * scores.mean(dim=1) + self.pca_weight * shared
+        return (1 - self.pca_weight) * scores + self.pca_weight * share * (axes @ loadings)
 
     def _row_scores(self, module, x):
         if not self.tail_scores:
