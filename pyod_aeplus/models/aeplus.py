@@ -54,23 +54,26 @@ class AEPlus(BaseAutoEncoder):
     - **Ensemble** (``n_estimators``): small autoencoders trained side by side
       in one batched network, each from its own initialisation, each seeing
       its own random subset of features (``feature_fraction``); their
-      normalised errors are averaged, which lowers the variance from seed to
-      seed.
+      errors are averaged, which lowers the variance from seed to seed.
     - **Trimmed loss** (``trim_fraction``): in every batch each member ignores
       the rows it reconstructs worst, so anomalies in the training data are
       not learned as normal (as in robust collaborative autoencoders).
-    - **Normalised errors** (``normalize_errors``): each feature's error is
-      divided by its mean error on the training rows, so one noisy or
-      heavy-tailed column cannot dominate the score.
     - **Tail scores** (``tail_scores``): each feature's error (averaged over
       the members) is scored by how rare it is among the training rows'
-      errors of that feature, −log of its tail probability: quantiles below
-      the 90th percentile, a heavy (log-growing) tail above it; the row's
-      score is the mean over features. A value far outside the training
+      errors of that feature, −log of its tail probability: its rank among
+      quantile knots below the 90th percentile (interpolated between the
+      knots, so the score is continuous), a heavy (log-growing) tail above
+      it; the row's score is the mean over features. Ranking each feature
+      against its own training errors is what keeps one noisy or
+      heavy-tailed column from dominating. A value far outside the training
       range still raises the score without bound, but logarithmically, so a
       row unusual in many features can outrank one extreme in a single
-      feature (as with ECOD). Off: members' mean normalised errors,
-      standardised by their median and IQR and averaged.
+      feature (as with ECOD).
+    - **Normalised errors** (``normalize_errors``), without tail scores:
+      each member's error on each feature is divided by its mean on the
+      training rows, and the members' mean normalised errors are
+      standardised by their median and IQR and averaged. (With tail scores
+      a division by a constant would change no rank, so there is none.)
     - **Marginal term** (``marginal``): each value's squared distance from
       the feature's training median, scored the same way and weighing as
       one more member (a member with an empty code): it finds rows that are
@@ -87,9 +90,9 @@ class AEPlus(BaseAutoEncoder):
       rows whose errors break the correlations that normal rows' errors
       have, which matters most on data with many independent directions
       that the narrow codes cannot model.
-    - **Normalisers fitted on the typical rows** (``typical_rows``): each
-      feature's mean error, the marginal term's centre, the principal axes
-      and the tails are fitted on the training rows whose residual is within
+    - **Normalisers fitted on the typical rows** (``typical_rows``): the
+      marginal term's centre, the principal axes and the tails (and without
+      tail scores each feature's mean error) are fitted on the training rows whose residual is within
       the ``1 - trim`` quantile (the rows the trimmed loss treats as normal);
       the principal axes keep their own trim within those. Fitted on all
       rows, the anomalies among them stretch each normaliser towards
@@ -103,7 +106,9 @@ class AEPlus(BaseAutoEncoder):
       1 … d^¼ (a tight bottleneck is what keeps anomalies from being
       reconstructed; a spread of widths hedges against any one being wrong
       for the data), at most 30 epochs so small sets are not memorised, and at
-      most about 3000 optimiser steps so large sets finish fast.
+      most about 600 optimiser steps (what 30 epochs of 5,000 rows take): on
+      large sets longer training costs time and memorises more of a
+      contaminated set's anomalies.
 
     Parameters
     ----------
@@ -115,7 +120,8 @@ class AEPlus(BaseAutoEncoder):
         Fraction of each batch's worst-reconstructed rows left out of each
         member's loss; 'auto' uses ``contamination`` (0.1 with a thresholder).
     normalize_errors : bool, default=True
-        Divide each feature's error by its mean training error.
+        With ``tail_scores=False``: divide each member's error on each feature
+        by its mean on the training rows. (No effect with tail scores.)
     tail_scores : bool, default=True
         Score each feature's error by its rarity on the training rows.
     marginal : bool, default=True
@@ -140,7 +146,8 @@ class AEPlus(BaseAutoEncoder):
         median / inter-quartile range scaling (the engine's is 'standard').
     epochs : int or 'auto', default='auto'
         Most passes over the training rows. 'auto': 30, fewer when that would
-        take more than about 3000 optimiser steps.
+        take more than about 600 optimiser steps (the engine's budget is
+        about 3000).
     batch_size : int or 'auto', default='auto'
         Rows per step. 'auto': clip(n / 16, 16, 256) for n training rows, so
         small sets still get about 16 steps per epoch (the engine's default
@@ -156,9 +163,16 @@ class AEPlus(BaseAutoEncoder):
 
     Notes
     -----
-    The score's other fitted normalisers (error scales, the marginal term's
-    centre, the principal axes, the tails' knots) are attributes ending in
-    ``_`` too; they are internal and may change between versions.
+    After training, one chunked pass over the training rows computes each
+    row's terms (errors and residuals), and every statistic of the score is
+    fitted from them; on long sets the pass covers an evenly spaced sample
+    of at most max(2048, 2**22 / n_features) rows, and the other rows are
+    scored after it. The training rows' scores (``decision_scores_``) come
+    from the same function as ``decision_function``'s, so they are equal.
+
+    The score's other fitted normalisers (the marginal term's centre, the
+    principal axes, the tails' knots) are attributes ending in ``_`` too;
+    they are internal and may change between versions.
 
     Examples
     --------
