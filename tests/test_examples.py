@@ -44,7 +44,8 @@ def test_creditcard_example_says_where_to_put_the_data(tmp_path, monkeypatch, ca
     import pooch
 
     monkeypatch.setenv("PYOD_AEPLUS_DATA", str(tmp_path / "empty"))
-    monkeypatch.setattr(pooch, "retrieve", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    monkeypatch.setattr(pooch, "retrieve",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
     assert run_example("creditcard", tmp_path / "out") is None
     err = capsys.readouterr().err
     assert "creditcard.csv" in err and str(tmp_path / "empty") in err

@@ -202,7 +202,8 @@ def test_conv_global_scaling_of_a_constant_image_is_harmless():
 def test_deep_ae_mirrors_its_hidden_sizes(data):
     det = pa.DeepAE(hidden_sizes=(16, 4), epochs=2, random_state=0).fit(data)
     linears = [m for m in det.module_.modules() if isinstance(m, torch.nn.Linear)]
-    assert [(m.in_features, m.out_features) for m in linears] == [(12, 16), (16, 4), (4, 16), (16, 12)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(12, 16), (16, 4), (4, 16),
+                                                                  (16, 12)]
     assert det.encode(data).shape == (600, 4)
 
 
