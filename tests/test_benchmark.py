@@ -136,6 +136,7 @@ def test_time_limit(tmp_path):
     assert rows[0]["error"].startswith("RunTimeout: run passed its time limit of 0.5 s")
 
 
+@pytest.mark.slow  # starts a pool of worker processes
 def test_joblib_backend_gives_the_same_rows(tmp_path):
     tasks = make_tasks(**GRID)
     serial = run_grid(tasks, tmp_path / "serial.csv", progress=False)
@@ -143,6 +144,7 @@ def test_joblib_backend_gives_the_same_rows(tmp_path):
     assert comparable(parallel) == comparable(serial)
 
 
+@pytest.mark.slow  # starts a cluster of two worker processes
 def test_dask_backend_on_a_real_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     tasks = make_tasks(**GRID)
@@ -154,7 +156,9 @@ def test_dask_backend_on_a_real_local_cluster(tmp_path):
     assert comparable(on_cluster) == comparable(serial)
 
 
-def test_a_name_with_parameters_runs_that_variant(tmp_path):
+# In worker processes too (slow: the pool's start takes seconds).
+@pytest.mark.parametrize("n_jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_a_name_with_parameters_runs_that_variant(tmp_path, n_jobs):
     detector = make_detector("AEPlus(trim_fraction=0, clip=None, preprocessing='standard')",
                              random_state=3, contamination=0.05)
     assert type(detector).__name__ == "AEPlus"
@@ -167,7 +171,7 @@ def test_a_name_with_parameters_runs_that_variant(tmp_path):
         n_estimators=10, max_features=0.5, contamination=c, random_state=seed), overwrite=True)
     variant = "IForest(n_estimators=10, max_features=0.5)"
     rows = run_grid(make_tasks([variant, "test-iforest-10", "IForest"], ["wine"], [0]),
-                    tmp_path / "r.csv", n_jobs=2, progress=False)
+                    tmp_path / "r.csv", n_jobs=n_jobs, progress=False)
     auc = {r["detector"]: r["roc_auc"] for r in rows}  # the name survives the CSV's commas
     assert set(auc) == {variant, "test-iforest-10", "IForest"}
     assert auc[variant] == auc["test-iforest-10"] != auc["IForest"]

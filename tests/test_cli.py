@@ -259,7 +259,7 @@ def test_missing_pandas_and_pyarrow_say_what_to_install(tmp_path, capsys, monkey
 
 
 # ------------------------------------------------------ the real entry points
-@pytest.mark.slow
+@pytest.mark.slow  # a new interpreter imports torch and fits
 def test_console_entry_point(frames, tmp_path):
     """``python -m pyod_aeplus.cli``, the code the ``pyod-aeplus`` script runs."""
     train, _ = frames

@@ -1,4 +1,4 @@
-"""Bad input, faults and determinism (issue 8), for every detector."""
+"""Bad input, faults and determinism, for every detector."""
 
 import json
 import os
@@ -320,6 +320,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # fits every detector again in a new interpreter
 def test_bit_identical_across_processes():
     import hashlib
 
@@ -396,6 +397,7 @@ for name in {names!r}:
 """
 
 
+@pytest.mark.slow  # runs in a new interpreter
 def test_joblib_memory_mapped_round_trip(tmp_path):
     """Loading with mmap_mode='r' maps the fitted arrays read-only; the network must not use them.
 
