@@ -57,8 +57,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for name, params in VARIANTS.items():
         register_detector(name, _factory(params), overwrite=True)
-    datasets = [d for d in _dataset_groups()["dev"]
-                if (Path(os.environ.get("PYOD_AEPLUS_DATA", "")) / "adbench" / f"{d}.npz").is_file()]
+    data = Path(os.environ.get("PYOD_AEPLUS_DATA", ""))
+    datasets = [d for d in _dataset_groups()["dev"] if (data / "adbench" / f"{d}.npz").is_file()]
     tasks = make_tasks([*VARIANTS, "IForest"], datasets, args.seeds)
     out = Path(args.output)
     rows = run_grid(tasks, out / "ablation.csv", n_jobs=args.n_jobs)

@@ -205,9 +205,11 @@ def aeplus_at_scale(device, quick, pyod_device):
         detector.fit(X)
         by_rows.append((n, time.perf_counter() - start, detector.history_["training_seconds"],
                         detector.history_["after_training_seconds"]))
-    lines += ["", "### AEPlus fit seconds against rows (32 features): fit, training, after training",
+    lines += ["",
+              "### AEPlus fit seconds against rows (32 features): fit, training, after training",
               "", "| rows | fit | training | after training |", "|---|---|---|---|"]
-    lines += [f"| {n:,} | {fit:.2f} | {train:.2f} | {after:.2f} |" for n, fit, train, after in by_rows]
+    lines += [f"| {n:,} | {fit:.2f} | {train:.2f} | {after:.2f} |"
+              for n, fit, train, after in by_rows]
     return lines, {"rows": by_rows, "features": by_features}
 
 
@@ -313,8 +315,8 @@ def main(argv=None):
             ("DeepAE (same network)", lambda: DeepAE(epochs=1, device=device, random_state=0,
                                                      **SAME_NETWORK)),
         ]:
-            scaling[name].append(measure(name, make, big[:n] if n <= n_big else np.resize(big, (n, 64)),
-                                         epochs=1)["fit_s"])
+            X_n = big[:n] if n <= n_big else np.resize(big, (n, 64))
+            scaling[name].append(measure(name, make, X_n, epochs=1)["fit_s"])
 
     # 5b. Scoring a memmap far larger than the working set: peak memory above the input.
     memmap_line = ""
@@ -338,7 +340,8 @@ def main(argv=None):
             seconds = time.perf_counter() - start
         input_mb = n_map * 32 * 4 / 2 ** 20
         # Resident memory counts the memmap's pages as they are read: subtract them.
-        memmap_line = (f"- decision_function on a {n_map:,} x 32 float32 memmap ({input_mb:,.0f} MB): "
+        memmap_line = (f"- decision_function on a {n_map:,} x 32 float32 memmap "
+                       f"({input_mb:,.0f} MB): "
                        f"{n_map / seconds:,.0f} rows/s; peak resident memory above the start "
                        f"{memory.peak_mb:,.0f} MB, of which the mapped input is at most "
                        f"{input_mb:,.0f} MB (so at most {max(0.0, memory.peak_mb - input_mb):,.0f}"
@@ -386,24 +389,27 @@ def main(argv=None):
     # Report.
     same = rows[0]["case"]
     big_case = f"{n_big:,} x 64, 1 epoch"
+    same_network, pyod_ae = "DeepAE (same network)", "PyOD AutoEncoder"
     ratios = [
-        f"- same network, make_classification: fit {ratio(rows, same, 'DeepAE (same network)', 'PyOD AutoEncoder'):.1f}x "
+        f"- same network, make_classification: fit {ratio(rows, same, same_network, pyod_ae):.1f}x "
         f"PyOD's throughput",
-        f"- same network, {n_big:,} x 64: fit {ratio(rows, big_case, 'DeepAE (same network)', 'PyOD AutoEncoder'):.1f}x, "
-        f"scoring {1 / ratio(rows, big_case, 'DeepAE (same network)', 'PyOD AutoEncoder', 'score_rows_per_s'):.1f}x",
+        f"- same network, {n_big:,} x 64: fit {ratio(rows, big_case, same_network, pyod_ae):.1f}x, "
+        f"scoring {1 / ratio(rows, big_case, same_network, pyod_ae, 'score_rows_per_s'):.1f}x",
     ]
     aucs = {r["detector"]: r["roc_auc"] for r in rows if r["case"] == "defaults"}
     ratios.append("- defaults, make_classification, fit speed-up over PyOD's AutoEncoder (its "
                   f"ROC-AUC {aucs['PyOD AutoEncoder']:.3f}): " + ", ".join(
-                      f"{cls.__name__} {ratio(rows, 'defaults', cls.__name__, 'PyOD AutoEncoder'):.1f}x "
+                      f"{cls.__name__} {ratio(rows, 'defaults', cls.__name__, pyod_ae):.1f}x "
                       f"at ROC-AUC {aucs[cls.__name__]:.3f}" for cls in DEFAULT_DETECTORS))
     ratios.append(memmap_line)
     cpu = platform.processor() or platform.machine()
-    header = [f"# Speed: pyod_aeplus against PyOD's AutoEncoder ({'quick' if quick else 'full'} run)", "",
+    run = "quick" if quick else "full"
+    header = [f"# Speed: pyod_aeplus against PyOD's AutoEncoder ({run} run)", "",
               f"Device: {device} ({torch.get_num_threads()} torch threads, {cpu}"
               + (f", {torch.cuda.get_device_name()}" if device.startswith("cuda") else "")
               + f"); torch {torch.__version__}; command: python benchmarks/speed.py"
-              + (" --quick" if quick else "") + (f" --device {args.device}" if args.device != "cpu" else ""),
+              + (" --quick" if quick else "")
+              + (f" --device {args.device}" if args.device != "cpu" else ""),
               "", "## Ratios (measured in this run)", "", *ratios, "", "## Measurements", "",
               table(rows), "", "## Fit seconds against rows (1 epoch, same network)", "",
               "| rows | " + " | ".join(scaling) + " |", "|---|---|---|"]

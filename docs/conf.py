@@ -4,7 +4,6 @@ Build from the repository root with ``sphinx-build -W -b html docs docs/_build/h
 (``pip install -e ".[docs]"`` first).
 """
 
-import os
 import sys
 from pathlib import Path
 

@@ -45,7 +45,8 @@ def main(argv=None):
     threshold = midpoint_threshold(detector.decision_function(X_train), y_train)
     scores = detector.decision_function(X_test)
     predicted = (scores > threshold).astype(int)
-    ours = {"accuracy": accuracy_score(y_test, predicted), "recall": recall_score(y_test, predicted)}
+    ours = {"accuracy": accuracy_score(y_test, predicted),
+            "recall": recall_score(y_test, predicted)}
 
     print("generate_data (PyTorch tutorial), dense AE on normal rows, midpoint threshold")
     print("| metric | published (PyTorch tutorial) | pyod_aeplus |\n|---|---|---|")

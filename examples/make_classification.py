@@ -72,7 +72,8 @@ def main(argv=None):
     fig, _ = plotting.plot_history(best)
     fig.savefig(out / "loss.png", dpi=110)
     fig, _ = plotting.plot_score_histogram(all_scores["SparseAE (defaults)"], y_test,
-                                           percentile_threshold(best.decision_scores_, 98), log=True)
+                                           percentile_threshold(best.decision_scores_, 98),
+                                           log=True)
     fig.savefig(out / "score_histogram.png", dpi=110)
     fig, _ = plotting.plot_precision_recall(y_test, all_scores)
     fig.savefig(out / "precision_recall.png", dpi=110)

@@ -171,7 +171,7 @@ def weighted_tail_values(columns, knots, threshold, scale, weights):
 
 
 def _in_parallel(block, n, size):
-    """``block(lo, hi)`` over ``[0, n)`` split among torch's threads (the kernels release the GIL)."""
+    """``block(lo, hi)`` over ``[0, n)``, split among torch's threads (kernels release the GIL)."""
     parts = 1 if size < _PARALLEL_VALUES else min(torch.get_num_threads(), n)
     edges = np.linspace(0, n, parts + 1).astype(int)
     futures = [_pool(parts).submit(block, lo, hi) for lo, hi in zip(edges[1:-1], edges[2:])]

@@ -28,7 +28,9 @@ def check_float(name, value, low=None, high=None, low_open=False, high_open=Fals
     if bad:
         lo = "-inf" if low is None else f"{low}"
         hi = "inf" if high is None else f"{high}"
-        interval = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+        opening = "(" if low_open or low is None else "["
+        closing = ")" if high_open or high is None else "]"
+        interval = f"{opening}{lo}, {hi}{closing}"
         raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
     return value
 

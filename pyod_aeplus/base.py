@@ -609,7 +609,7 @@ class BaseAutoEncoder(BaseDetector):
         return self._map_rows(X, self._row_scores)
 
     def predict_proba(self, X, method="linear", return_confidence=False):
-        """Outlier probability of each row, as PyOD computes it (``method='linear'`` or ``'unify'``).
+        """Outlier probability of each row as PyOD computes it (``method='linear'`` or ``'unify'``).
 
         Returns an array of shape (n_samples, 2): [P(normal), P(outlier)].
         """

@@ -161,8 +161,9 @@ def plot_confusion_matrix(y_true, y_pred, ax=None):
 def plot_feature_errors(detector, row, feature_names=None, top=15, ax=None):
     """Per-feature error of one row (``feature_scores``), largest first."""
     errors = detector.feature_scores(np.asarray(row, dtype=float).reshape(1, -1))[0]
+    default_names = [f"x{i}" for i in range(len(errors))]
     names = (list(feature_names) if feature_names is not None
-             else list(getattr(detector, "feature_names_in_", [f"x{i}" for i in range(len(errors))])))
+             else list(getattr(detector, "feature_names_in_", default_names)))
     order = np.argsort(errors)[::-1][:top]
     fig, ax = _axes(ax, figsize=(6, 0.3 * len(order) + 1.5))
     ax.barh([names[i] for i in order][::-1], errors[order][::-1])

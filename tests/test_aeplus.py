@@ -148,7 +148,8 @@ def test_residuals_are_the_clipped_rows_minus_the_reconstruction(data):
     rows[0, 0] = 1e3  # clipped before the residual is taken
     clipped = np.clip((rows - det.center_) / det.scale_, -2.0, 2.0)
     reconstruction = (det.reconstruct(rows) - det.center_) / det.scale_
-    np.testing.assert_allclose(_residuals(det, rows), clipped - reconstruction, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(_residuals(det, rows), clipped - reconstruction,
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_identical_rows_score_alike_with_the_defaults():
@@ -280,8 +281,8 @@ def test_statistics_from_one_pass_equal_their_definitions(data):
     threshold = ordered[round(0.9 * (len(ordered) - 1))]
     np.testing.assert_allclose(det.tail_threshold_, threshold, rtol=1e-4, atol=1e-6)
     excess = (ordered - threshold).clamp(min=0)
-    np.testing.assert_allclose(det.tail_scale_, excess.sum(dim=0) / (ordered > threshold).sum(dim=0),
-                               rtol=1e-4)
+    np.testing.assert_allclose(det.tail_scale_,
+                               excess.sum(dim=0) / (ordered > threshold).sum(dim=0), rtol=1e-4)
 
 
 def test_statistics_of_a_long_set_come_from_an_evenly_spaced_sample(monkeypatch):
@@ -347,7 +348,7 @@ def test_progress_bars_cover_training_and_everything_after(monkeypatch):
 
     monkeypatch.setattr(AEPlus, "_after_training", after_training)
     X = np.random.default_rng(0).normal(size=(400, 5))
-    det = AEPlus(epochs=3, verbose=1, random_state=0).fit(X)
+    AEPlus(epochs=3, verbose=1, random_state=0).fit(X)
     closes = [event for event in events if event[0] == "close"]
     assert [event[1] for event in closes] == ["AEPlus", "AEPlus: scoring the training rows"]
     # Each bar runs to its end; the second opens when the first closes, and

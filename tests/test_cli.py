@@ -129,19 +129,19 @@ def test_detector_list_is_every_saveable_detector():
 
 
 # -------------------------------------------------------------------- errors
-def test_missing_file(tmp_path, capsys):
+def test_a_missing_file_is_a_one_line_error(tmp_path, capsys):
     message = error_of(["fit", tmp_path / "nothing.csv"], capsys)
     assert message == f"error: {tmp_path / 'nothing.csv'}: no such file"
 
 
-def test_not_csv_or_parquet(tmp_path, capsys):
+def test_a_file_neither_csv_nor_parquet_is_refused(tmp_path, capsys):
     (tmp_path / "data.xlsx").write_text("a,b\n1,2\n")
     message = error_of(["fit", tmp_path / "data.xlsx"], capsys)
     assert message.endswith("data.xlsx: not a CSV or Parquet file (its name must end in .csv "
                             "or .parquet)")
 
 
-def test_damaged_parquet(tmp_path, capsys):
+def test_a_damaged_parquet_file_is_refused(tmp_path, capsys):
     pytest.importorskip("pyarrow")
     (tmp_path / "data.parquet").write_text("a,b\n1,2\n")
     assert "data.parquet: cannot read it as PARQUET: " in error_of(
@@ -150,7 +150,7 @@ def test_damaged_parquet(tmp_path, capsys):
 
 @pytest.mark.parametrize("text, message", [("", "the file is empty"),
                                            ("a,b,c\n", "no data rows")])
-def test_empty_file(tmp_path, capsys, text, message):
+def test_an_empty_file_is_refused(tmp_path, capsys, text, message):
     (tmp_path / "data.csv").write_text(text)
     assert error_of(["fit", tmp_path / "data.csv"], capsys).endswith(f"data.csv: {message}")
 
@@ -177,7 +177,7 @@ def test_nan_values_are_located(frames, tmp_path, capsys):
                             "(1 row); the first is in data row 4. Fill or drop them first")
 
 
-def test_unknown_columns(frames, tmp_path, capsys):
+def test_unknown_columns_are_named_with_the_files_columns(frames, tmp_path, capsys):
     train, _ = frames
     train.to_csv(tmp_path / "train.csv", index=False)
     message = error_of(["fit", tmp_path / "train.csv", "--columns", "a", "zz"], capsys)
@@ -209,7 +209,7 @@ def test_wrong_column_count_for_a_model_without_names(tmp_path, capsys):
                             "'x', 'y', 'z')")
 
 
-def test_bad_model_files(frames, tmp_path, capsys):
+def test_a_missing_or_unreadable_model_file_is_refused(frames, tmp_path, capsys):
     _, new = frames
     new.to_csv(tmp_path / "new.csv", index=False)
     message = error_of(["score", tmp_path / "new.csv", "--model", tmp_path / "none.pt"], capsys)
@@ -219,7 +219,7 @@ def test_bad_model_files(frames, tmp_path, capsys):
     assert "junk.pt is not a readable pyod_aeplus model file" in message
 
 
-def test_bad_params(frames, tmp_path, capsys):
+def test_bad_params_are_refused_clearly(frames, tmp_path, capsys):
     train, _ = frames
     train[["a", "b"]].to_csv(tmp_path / "train.csv", index=False)
     data = tmp_path / "train.csv"
@@ -259,7 +259,7 @@ def test_missing_pandas_and_pyarrow_say_what_to_install(tmp_path, capsys, monkey
 
 
 # ------------------------------------------------------ the real entry points
-@pytest.mark.slow
+@pytest.mark.slow  # a new interpreter imports torch and fits
 def test_console_entry_point(frames, tmp_path):
     """``python -m pyod_aeplus.cli``, the code the ``pyod-aeplus`` script runs."""
     train, _ = frames

@@ -158,7 +158,7 @@ def test_development_sets_from_the_cache(name):
 
 
 @pytest.mark.parametrize("name", ["lympho", "musk", "vertebral"])
-def test_odds_sets(name):
+def test_odds_sets_load_with_labels_0_and_1(name):
     need(f"odds/{name}.mat")
     data = datasets.load_odds(name)
     assert data.X.shape[0] == data.y.shape[0] and set(np.unique(data.y)) == {0, 1}
@@ -374,7 +374,7 @@ def test_ecg5000_inverts_the_tutorial_label():
     assert data.y.sum() == 2079  # the file's label 0 (abnormal) is our anomaly
 
 
-def test_mnist_one_class():
+def test_mnist_one_class_keeps_the_digits_and_contamination_asked():
     need("mnist/t10k-images-idx3-ubyte.gz")
     data = datasets.load_mnist_one_class()
     assert data.X.shape[1] == 784 and data.X.max() <= 1.0
@@ -396,7 +396,7 @@ def test_creditcard_on_a_file_of_the_same_schema(empty_cache):
         datasets.load_creditcard()
 
 
-def test_synthetic_sets():
+def test_synthetic_generators_give_the_tutorials_shapes():
     data = datasets.generate_data()
     assert data.X.shape == (3000, 20) and data.n_train == 2000
     keras = datasets.make_classification(n_samples=20_000)

@@ -20,13 +20,13 @@ def fitted():
     return X, y, pa.DenseAE(epochs=5, random_state=0).fit(X)
 
 
-def test_history(fitted):
+def test_history_plot_shows_training_and_validation_loss(fitted):
     fig, ax = plotting.plot_history(fitted[2])
     assert len(ax.lines) >= 2  # training and validation loss
     matplotlib.pyplot.close(fig)
 
 
-def test_histogram_with_threshold(fitted):
+def test_score_histogram_marks_the_threshold(fitted):
     X, y, det = fitted
     fig, ax = plotting.plot_score_histogram(det.decision_scores_, y, det.threshold_)
     assert any(line.get_xdata()[0] == det.threshold_ for line in ax.lines)
@@ -34,7 +34,7 @@ def test_histogram_with_threshold(fitted):
     matplotlib.pyplot.close(fig)
 
 
-def test_reconstruction_lines_and_images(fitted):
+def test_reconstructions_plot_as_lines_or_as_images(fitted):
     X, _, det = fitted
     fig, axes = plotting.plot_reconstruction(det, X, rows=[0, 50])
     assert axes.shape == (1, 2) and len(axes[0][0].lines) == 2
@@ -43,7 +43,7 @@ def test_reconstruction_lines_and_images(fitted):
     matplotlib.pyplot.close("all")
 
 
-def test_roc_pr_confusion_feature_errors(fitted, tmp_path):
+def test_roc_pr_confusion_and_feature_error_plots_show_their_values(fitted, tmp_path):
     X, y, det = fitted
     scores = {"DenseAE": det.decision_scores_, "random": np.random.default_rng(1).random(200)}
     fig, ax = plotting.plot_roc(y, scores)

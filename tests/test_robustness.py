@@ -1,4 +1,4 @@
-"""Bad input, faults and determinism (issue 8), for every detector."""
+"""Bad input, faults and determinism, for every detector."""
 
 import json
 import os
@@ -113,7 +113,7 @@ def test_one_row_at_scoring(make_detector):
                                rtol=1e-6)
 
 
-def test_all_rows_identical(make_detector):
+def test_identical_training_rows_get_one_finite_score(make_detector):
     det = make_detector().fit(np.ones((30, 3)))
     assert np.isfinite(det.decision_scores_).all()
     assert np.ptp(det.decision_scores_) == 0.0
@@ -140,7 +140,7 @@ def test_read_only_input(make_detector):
     _checked_scores(make_detector(), data)
 
 
-def test_dataframe_names(make_detector):
+def test_dataframe_column_names_are_kept_and_checked(make_detector):
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     det = make_detector().fit(frame)
@@ -207,14 +207,14 @@ BAD_PARAMS = [
 
 
 @pytest.mark.parametrize("params,error,message", BAD_PARAMS)
-def test_bad_common_parameters(make_detector, params, error, message):
+def test_bad_common_parameters_are_refused_by_name(make_detector, params, error, message):
     det = make_detector(**params)  # __init__ accepts anything: sklearn's convention
     with pytest.raises(error, match=message):
         det.fit(X)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
-def test_cuda_without_a_gpu(make_detector):
+def test_cuda_without_a_gpu_is_a_clear_error(make_detector):
     with pytest.raises(ValueError, match="device='cuda' was requested but no CUDA GPU"):
         make_detector(device="cuda").fit(X)
 
@@ -240,7 +240,7 @@ OWN_BAD_PARAMS = [
 
 @pytest.mark.parametrize("cls,params,message", OWN_BAD_PARAMS,
                          ids=[f"{c.__name__}-{next(iter(p))}" for c, p, _ in OWN_BAD_PARAMS])
-def test_bad_detector_parameters(cls, params, message):
+def test_bad_detector_parameters_are_refused_by_name(cls, params, message):
     with pytest.raises((ValueError, TypeError), match=message):
         cls(epochs=1, **params).fit(X)
 
@@ -320,6 +320,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # fits every detector again in a new interpreter
 def test_bit_identical_across_processes():
     import hashlib
 
@@ -396,6 +397,7 @@ for name in {names!r}:
 """
 
 
+@pytest.mark.slow  # runs in a new interpreter
 def test_joblib_memory_mapped_round_trip(tmp_path):
     """Loading with mmap_mode='r' maps the fitted arrays read-only; the network must not use them.
 

@@ -21,6 +21,7 @@ def fitted():
 
 def test_chunked_scoring_equals_one_shot(fitted, monkeypatch):
     X, det = fitted
+    X = X[:300]  # 43 chunks of 7 rows, the last one short
     one_shot = det.decision_function(X)
     monkeypatch.setattr(pyod_aeplus.base, "CHUNK_BYTES", 7 * det._scoring_row_bytes(6))
     assert det._chunk_rows(6) == 7
@@ -47,6 +48,7 @@ def test_chunks_shrink_with_the_work_per_row(make, rows_bound):
     assert det._chunk_rows(10 ** 9) == 1
 
 
+@pytest.mark.slow  # 60,000 rows through 64 members
 def test_chunk_budget_bounds_the_memory_scoring_takes():
     from pyod_aeplus.benchmark.runner import PeakMemory
 
@@ -77,14 +79,39 @@ def test_a_network_too_large_for_memory_is_refused_before_it_is_allocated(monkey
     pa.AEPlus(n_estimators=2, hidden_size=64, epochs=1, random_state=0).fit(X)
 
 
+def test_training_data_goes_to_the_gpu_only_within_half_its_free_memory(monkeypatch):
+    X = np.zeros((1000, 8))  # 32,000 bytes as float32
+    cuda = torch.device("cuda")
+    assert pa.BaseAutoEncoder._fits_on_device(X, torch.device("cpu"))
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: (64_002, 10 ** 9))
+    assert pa.BaseAutoEncoder._fits_on_device(X, cuda)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: (64_000, 10 ** 9))
+    assert not pa.BaseAutoEncoder._fits_on_device(X, cuda)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_streamed_fit_equals_resident_fit(make_detector, monkeypatch):
+    """Training data kept in host memory and sent batch by batch trains as on the GPU."""
     X = np.random.default_rng(1).normal(size=(300, 5))
-    resident = make_detector().fit(X)
+    # Eager steps both ways (graphs need the data on the GPU): only where X lives differs.
+    monkeypatch.setattr(pyod_aeplus.training, "CUDA_GRAPHS", False)
+    homes = []
+    train_module = pyod_aeplus.base.train_module
+
+    def recording(module, X, **kwargs):
+        homes.append(X.device.type)
+        return train_module(module, X, **kwargs)
+
+    monkeypatch.setattr(pyod_aeplus.base, "train_module", recording)
+    resident = make_detector(device="cuda").fit(X)
     monkeypatch.setattr(pa.BaseAutoEncoder, "_fits_on_device", staticmethod(lambda X, d: False))
-    streamed = make_detector().fit(X)
+    streamed = make_detector(device="cuda").fit(X)
+    assert homes == ["cuda", "cpu"]
     np.testing.assert_array_equal(streamed.decision_scores_, resident.decision_scores_)
 
 
+@pytest.mark.slow  # writes and scores a 51 MB memmap
 def test_memmap_scoring_memory_stays_bounded(tmp_path):
     from pyod_aeplus.benchmark.runner import PeakMemory
 
@@ -121,8 +148,14 @@ def test_gpu_memory_while_scoring_stays_bounded():
     assert (torch.cuda.max_memory_allocated() - start) / 2 ** 20 < 48
 
 
-def test_cpu_training_replays_no_cuda_graphs():
-    det = pa.DenseAE(epochs=2, random_state=0, device="cpu").fit(np.eye(40))
+def test_cpu_training_replays_no_cuda_graphs(monkeypatch):
+    """On a CPU every step runs eagerly, with CUDA graphs allowed, and the history says so."""
+    captured = []
+    monkeypatch.setattr(pyod_aeplus.training, "CUDA_GRAPHS", True)
+    monkeypatch.setattr(pyod_aeplus.training, "GraphedSteps", lambda *args: captured.append(args))
+    # tanh: no hand-written step, which would rule graphs out whatever the device.
+    det = pa.DenseAE(activation="tanh", epochs=2, random_state=0, device="cpu").fit(np.eye(40))
+    assert captured == []
     assert det.history_["cuda_graphs"] is False
 
 
@@ -162,6 +195,7 @@ def test_cuda_graph_steps_train_as_eager_steps_do(monkeypatch):
                                rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.slow  # starts a cluster of two worker processes
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_dask_array_scoring_on_a_real_local_cluster(fitted):
     distributed = pytest.importorskip("distributed")
@@ -182,23 +216,28 @@ def test_dask_array_scoring_on_a_real_local_cluster(fitted):
         score_dask_array(det, da.zeros((10, 5)))
 
 
-def test_training_leaves_the_thread_count_as_it_was(monkeypatch):
+def test_training_leaves_the_thread_count_as_it_was():
     from pyod_aeplus.training import cpu_threads_for
 
-    before = torch.get_num_threads()
-    pa.DenseAE(epochs=2, random_state=0).fit(np.random.default_rng(0).normal(size=(100, 4)))
-    assert torch.get_num_threads() == before
-    small = torch.nn.Linear(4, 4)
-    if before > 1:
+    caller = torch.get_num_threads()
+    before = 3  # the caller's setting, whatever the machine has
+    torch.set_num_threads(before)
+    try:
+        pa.DenseAE(epochs=2, random_state=0).fit(np.random.default_rng(0).normal(size=(100, 4)))
+        assert torch.get_num_threads() == before
+        small = torch.nn.Linear(4, 4)
         with cpu_threads_for(small, 32, torch.device("cpu")):
             assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == before
         big = torch.nn.Linear(4096, 4096)  # 16M parameters: worth every thread
         with cpu_threads_for(big, 256, torch.device("cpu")):
             assert torch.get_num_threads() == before
-    with pytest.raises(RuntimeError):
-        with cpu_threads_for(small, 32, torch.device("cpu")):
-            raise RuntimeError("interrupted")
-    assert torch.get_num_threads() == before
+        with pytest.raises(RuntimeError, match="interrupted"):
+            with cpu_threads_for(small, 32, torch.device("cpu")):
+                raise RuntimeError("interrupted")
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(caller)
 
 
 def test_flat_parameters_train_as_separate_tensors_would_and_give_storage_back():
@@ -249,6 +288,7 @@ def test_mixed_precision_trains_under_bf16_autocast_and_scores_in_float32():
     np.testing.assert_array_equal(mixed.decision_function(X), scores)  # float32 scoring repeats
 
 
+@pytest.mark.slow  # torch.compile compiles C++ kernels
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's own, on importing dynamo
 @pytest.mark.skipif(shutil.which("c++") is None and shutil.which("g++") is None,
                     reason="torch.compile on a CPU needs a C++ compiler")

@@ -491,7 +491,7 @@ class AEPlus(BaseAutoEncoder):
         return torch.cat(scores).numpy().astype(np.float64)
 
     def _chunk_terms(self, module, X, lo, hi, index, sampled, device):
-        """``(x, errors, residuals)`` of the training rows ``lo:hi``: the sample's kept, the rest new."""
+        """``(x, errors, residuals)`` of training rows ``lo:hi``: the sample's kept, others new."""
         first, last = (int(i) for i in torch.searchsorted(
             index, torch.tensor([lo, hi], device=index.device)))
         kept = torch.zeros(hi - lo, dtype=torch.bool, device=index.device)
