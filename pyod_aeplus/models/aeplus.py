@@ -92,9 +92,10 @@ class AEPlus(BaseAutoEncoder):
       that the narrow codes cannot model.
     - **Normalisers fitted on the typical rows** (``typical_rows``): the
       marginal term's centre, the principal axes and the tails (and without
-      tail scores each feature's mean error) are fitted on the training rows whose residual is within
-      the ``1 - trim`` quantile (the rows the trimmed loss treats as normal);
-      the principal axes keep their own trim within those. Fitted on all
+      tail scores each feature's mean error) are fitted on the training rows
+      whose residual is within the ``1 - trim`` quantile (the rows the
+      trimmed loss treats as normal); the principal axes keep their own trim
+      within those. Fitted on all
       rows, the anomalies among them stretch each normaliser towards
       themselves and look less rare; this matters most on small
       contaminated sets.
