@@ -255,6 +255,14 @@ def test_numpy_scalars_round_trip(tmp_path):
     same_model(loaded, det)
 
 
+def test_deep_ae_error_scales_round_trip(tmp_path):
+    det = pa.DeepAE(normalize_errors=True, batch_norm=True, epochs=2, random_state=0).fit(X)
+    det.save(tmp_path / "m.pt")
+    loaded = pa.load(tmp_path / "m.pt")
+    np.testing.assert_array_equal(loaded.error_scale_, det.error_scale_)
+    same_model(loaded, det)
+
+
 def test_tuples_stay_tuples(tmp_path):
     det = pa.DeepAE(hidden_sizes=(8, 3), **FAST).fit(X)
     det.save(tmp_path / "m.pt")

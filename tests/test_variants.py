@@ -207,6 +207,40 @@ def test_deep_ae_mirrors_its_hidden_sizes(data):
     assert det.encode(data).shape == (600, 4)
 
 
+def test_deep_ae_normalized_errors_divide_each_feature_by_its_mean_training_error(data):
+    X = data.copy()
+    X[:, 0] *= 1e-3  # standardised away, but the network rebuilds it differently
+    plain = pa.DeepAE(epochs=3, random_state=0).fit(X)
+    det = pa.DeepAE(normalize_errors=True, epochs=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(plain.error_scale_, np.ones(12, dtype=np.float32))
+    # Same network (the option changes the score only), so the plain errors are det's too.
+    np.testing.assert_array_equal(plain.reconstruct(X), det.reconstruct(X))
+    errors = plain.feature_scores(X)
+    mean = errors.mean(axis=0)
+    expected_scale = np.maximum(mean, 0.1 * mean.mean())
+    np.testing.assert_allclose(det.error_scale_, expected_scale, rtol=1e-5)
+    np.testing.assert_allclose(det.feature_scores(X), errors / det.error_scale_, rtol=1e-5)
+    np.testing.assert_allclose(det.decision_scores_, (errors / det.error_scale_).mean(axis=1),
+                               rtol=1e-5)
+    np.testing.assert_array_equal(det.decision_function(X), det.decision_scores_)
+    # Every feature weighs the same on the training rows: each one's mean error is 1
+    # (or below, where the floor lifted its scale).
+    normalised = det.feature_scores(X).mean(axis=0)
+    assert np.all(normalised <= 1 + 1e-5) and np.isclose(normalised.max(), 1, rtol=1e-5)
+    with pytest.raises(ValueError, match="normalize_errors"):
+        pa.DeepAE(normalize_errors="yes").fit(X)
+
+
+def test_deep_ae_normalized_errors_floor_a_closely_rebuilt_feature(data):
+    X = np.column_stack([data, np.full(len(data), 2.0)])  # constant: scaled to 0 everywhere
+    mean = pa.DeepAE(epochs=3, random_state=0).fit(X).feature_scores(X).mean(axis=0)
+    assert mean[-1] < 0.1 * mean.mean()  # rebuilt far more closely than the rest
+    det = pa.DeepAE(normalize_errors=True, epochs=3, random_state=0).fit(X)
+    # Its scale is the floor, a tenth of the mean over features, not its own tiny error.
+    np.testing.assert_allclose(det.error_scale_[-1], 0.1 * mean.mean(), rtol=1e-5)
+    assert np.isfinite(det.decision_scores_).all()
+
+
 def test_mae_loss_changes_the_score(data):
     mse = pa.DenseAE(epochs=3, random_state=0).fit(data)
     mae = pa.DenseAE(loss="mae", epochs=3, random_state=0).fit(data)

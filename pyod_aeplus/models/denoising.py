@@ -31,8 +31,9 @@ class DenoisingAE(DeepAE):
     """
 
     def __init__(self, noise="gaussian", noise_level=0.2, hidden_sizes=(64, 32, 8),
-                 activation="relu", dropout=0.0, batch_norm=False, contamination=0.1,
-                 preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
+                 activation="relu", dropout=0.0, batch_norm=False, normalize_errors=False,
+                 contamination=0.1, preprocessing="standard", loss="mse", epochs="auto",
+                 batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
                  device="auto", random_state=None, verbose=0):
