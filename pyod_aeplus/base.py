@@ -58,11 +58,10 @@ _DETECTORS = {}
 def deterministic_cudnn():
     """cuDNN's deterministic algorithms while a detector fits or scores; the caller's setting after.
 
-    Without it, on an H100, ConvAE scored the same images once as images and
-    once as rows 1 ulp apart (cuDNN may pick algorithms that sum with atomics,
-    such as for the decoder's transposed convolution); with it, the same test
-    passed in two later runs. The flag is process-wide while set. Without
-    cuDNN (on a CPU) it changes nothing.
+    Without it, on a GPU, ConvAE could score the same images once as images
+    and once as rows 1 ulp apart (cuDNN may pick algorithms that sum with
+    atomics, such as for the decoder's transposed convolution). The flag is
+    process-wide while set. Without cuDNN (on a CPU) it changes nothing.
     """
     previous = torch.backends.cudnn.deterministic
     torch.backends.cudnn.deterministic = True

@@ -189,9 +189,9 @@ class GraphedSteps:
     """Training steps replayed from CUDA graphs: one launch a step instead of about ninety.
 
     On a GPU a small network's step is bound by kernel launches, not by the
-    kernels (the 64-32 network at batch 32 took about 2.3 ms a step on an
-    H100, more than on two CPU cores; replayed, a step at batch 256 is eleven
-    times faster: benchmarks/results/speed-cuda-h100.md). A step - gather the
+    kernels, so an eager step can take longer than on a CPU; replayed, it
+    takes one launch (the measurements are on the documentation's speed
+    page). A step - gather the
     batch, forward, loss, backward, clipping, AdamW, the epoch's loss sum -
     is captured once per batch size (``batch_bounds`` gives at most two)
     after ``WARMUP`` eager steps of that size on a side stream (as PyTorch's
