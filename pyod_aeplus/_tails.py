@@ -23,10 +23,11 @@ features scores 60 values).
 
 import math
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
+
+from ._parallel import in_parallel
 
 # Quantile knots per column below the (1 - TAIL_SHARE) quantile.
 TAIL_KNOTS, TAIL_SHARE = 256, 0.1
@@ -34,8 +35,6 @@ TAIL_KNOTS, TAIL_SHARE = 256, 0.1
 GRID_CELLS = 512
 # Values closer than this (relative to the column's largest knot) count as tied.
 TIE_TOLERANCE = 1e-6
-# Below this many values a call is not split over threads.
-_PARALLEL_VALUES = 2 ** 16
 
 
 def fit_tails(columns):
@@ -45,8 +44,11 @@ def fit_tails(columns):
     on the columns' device.
     """
     if columns.device.type == "cpu":
-        # NumPy's vectorised sort, on contiguous columns: over ten times torch's here.
-        ordered = torch.from_numpy(np.sort(columns.T.contiguous().numpy(), axis=1).T)
+        # NumPy's vectorised sort, on contiguous columns (over ten times torch's
+        # here), blocks of columns in parallel threads.
+        ordered = np.array(columns.numpy().T, order="C")  # a copy: sorted in place
+        in_parallel(lambda lo, hi: ordered[lo:hi].sort(axis=1), len(ordered), ordered.size)
+        ordered = torch.from_numpy(ordered.T)
     else:
         ordered = columns.sort(dim=0).values
     n_rows = ordered.shape[0]
@@ -163,21 +165,11 @@ def weighted_tail_values(columns, knots, threshold, scale, weights):
                     np.ascontiguousarray(scale, dtype=np.float32),
                     np.ascontiguousarray(weights, dtype=np.float64))
             out = np.empty(values.shape[1], dtype=np.float64)
-            _in_parallel(lambda lo, hi: kernel(values, *args, lo, hi, out),
+            in_parallel(lambda lo, hi: kernel(values, *args, lo, hi, out),
                          values.shape[1], values.size)
             return torch.from_numpy(out)
     values = tail_values_torch(columns.T, *tables, threshold, scale).double()
     return values @ torch.as_tensor(weights, device=values.device, dtype=torch.float64)
-
-
-def _in_parallel(block, n, size):
-    """``block(lo, hi)`` over ``[0, n)``, split among torch's threads (kernels release the GIL)."""
-    parts = 1 if size < _PARALLEL_VALUES else min(torch.get_num_threads(), n)
-    edges = np.linspace(0, n, parts + 1).astype(int)
-    futures = [_pool(parts).submit(block, lo, hi) for lo, hi in zip(edges[1:-1], edges[2:])]
-    block(edges[0], edges[1])  # this thread takes the first part
-    for future in futures:
-        future.result()
 
 
 def tail_values_torch(columns, low, inv, table, tail_from, threshold, scale):
@@ -206,7 +198,7 @@ def _tail_values_cpu(kernel, columns, low, inv, table, tail_from, threshold, sca
     scale = np.ascontiguousarray(scale, dtype=np.float32)
     out = np.empty_like(values)
     # Blocks of columns in parallel threads.
-    _in_parallel(lambda lo, hi: kernel(values[lo:hi], low[lo:hi], inv[lo:hi], table[lo:hi],
+    in_parallel(lambda lo, hi: kernel(values[lo:hi], low[lo:hi], inv[lo:hi], table[lo:hi],
                                        tail_from[lo:hi], threshold[lo:hi], scale[lo:hi],
                                        out[lo:hi]), len(values), values.size)
     # Row-major, as the torch implementation gives: later reductions over a
@@ -215,18 +207,6 @@ def _tail_values_cpu(kernel, columns, low, inv, table, tail_from, threshold, sca
 
 
 _KERNEL = []
-_POOLS = {}
-
-
-def _pool(parts):
-    """A thread pool for ``parts - 1`` helper threads, made once per size and reused."""
-    if parts <= 1:
-        return None
-    if parts not in _POOLS:
-        _POOLS[parts] = ThreadPoolExecutor(parts - 1, thread_name_prefix="pyod_aeplus-tails")
-    return _POOLS[parts]
-
-
 def _cpu_kernel(name="tail_kernel"):
     """A compiled kernel, or None where numba is missing (then torch computes the values)."""
     if not _KERNEL:

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from ._docstrings import complete_docstring
 from ._memory import AllocationGuard, TooManyValues, available_memory
+from ._parallel import in_parallel
 from ._validation import (
     check_choice,
     check_contamination,
@@ -420,7 +421,13 @@ class BaseAutoEncoder(BaseDetector):
             center = unit.min(axis=0)
             scale = unit.max(axis=0) - center
         else:  # robust
-            q25, center, q75 = np.percentile(unit, [25, 50, 75], axis=0)
+            quartiles = np.empty((3, unit.shape[1]))
+
+            def block(lo, hi):  # each column's quartiles alone: the same in any split
+                quartiles[:, lo:hi] = np.percentile(unit[:, lo:hi], [25, 50, 75], axis=0)
+
+            in_parallel(block, unit.shape[1], unit.size)
+            q25, center, q75 = quartiles
             scale = q75 - q25
             # A column whose middle half is constant may still vary: use its
             # standard deviation before giving up and using 1.
