@@ -85,6 +85,18 @@ def test_grid_rows_metrics_and_resume(tmp_path):
     assert "## Summary" in markdown_report(rows)
 
 
+def test_tasks_sent_to_workers_keep_the_settings_computed_when_the_grid_started(monkeypatch):
+    task = make_tasks(["IForest"], ["wine"], seeds=[0])[0]
+    settings = task.settings
+    # The code changes on disk while the grid runs (a new version, a new default):
+    # a worker that recomputed the fingerprint would write a row of other settings.
+    monkeypatch.setattr("pyod_aeplus.__version__", "changed")
+    copy = runner._with_threads(task, 1)
+    assert copy.threads == 1 and copy.settings == settings
+    assert runner.Task(**{f: getattr(task, f) for f in task.__dataclass_fields__}).settings \
+        != settings  # computed afresh, the fingerprint would differ
+
+
 def test_resume_reuses_a_row_only_with_the_same_settings(tmp_path):
     import pyod_aeplus as pa
 

@@ -479,7 +479,12 @@ def _execute(tasks, n_jobs, scheduler):
 def _with_threads(task, threads):
     from dataclasses import replace
 
-    return replace(task, threads=threads)
+    copy = replace(task, threads=threads)
+    # The copy keeps the fingerprint computed here (threads are not part of it):
+    # a worker computing its own, from code changed on disk since the grid
+    # started, would write a row this grid does not recognise as the task's.
+    copy.__dict__["settings"] = task.settings
+    return copy
 
 
 def _execute_dask(tasks, scheduler):
