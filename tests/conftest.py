@@ -1,5 +1,6 @@
 """Shared fixtures: the detector list every contract test runs over, and data."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,17 @@ if SHARED_DATA.is_dir() and "PYOD_AEPLUS_DATA" not in os.environ:
 
 # Keep CI's two cores busy without oversubscribing them.
 torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@contextlib.contextmanager
+def torch_threads(n):
+    """torch's CPU thread count set to ``n`` inside, the caller's count after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 #: Every detector of the package, with settings that make contract tests fast.
 #: A new detector joins the contract suite with one line here.

@@ -421,16 +421,13 @@ def test_a_failed_write_leaves_no_half_row(tmp_path, monkeypatch):
 # --------------------------------------------------- the caller's global state
 def test_threads_are_given_back_to_the_caller(tmp_path):
     import torch
+    from conftest import torch_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
+    with torch_threads(2):
         rows = run_grid(make_tasks(["IForest"], ["wine"], [0], threads=1), tmp_path / "r.csv",
                         progress=False)
         assert rows[0]["error"] == ""
         assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
 
 
 def test_a_time_limit_keeps_the_callers_alarm(tmp_path):

@@ -5,15 +5,14 @@ import pytest
 import torch
 
 import pyod_aeplus as pa
+from conftest import torch_threads
 from pyod_aeplus import _parallel, _tails
 
 
 @pytest.fixture
 def two_threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(2):
+        yield
 
 
 def test_in_parallel_covers_every_index_once_in_contiguous_parts(two_threads):
@@ -40,7 +39,7 @@ def test_fit_tails_in_column_blocks_equals_one_sort_and_leaves_its_input(two_thr
     before = columns.clone()
     split = _tails.fit_tails(columns)
     assert torch.equal(columns, before)
-    torch.set_num_threads(1)
-    whole = _tails.fit_tails(columns)
+    with torch_threads(1):
+        whole = _tails.fit_tails(columns)
     for a, b in zip(split, whole):
         assert torch.equal(a, b)

@@ -7,10 +7,10 @@ starts passing fails here, so the list stays true.
 """
 
 import pytest
-import torch
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
 import pyod_aeplus as pa
+from conftest import torch_threads
 
 pytestmark = [
     # PyOD's own warnings, about calls the checks make on purpose.
@@ -50,10 +50,8 @@ PYOD_CONVENTIONS = {
 @pytest.fixture(autouse=True, scope="module")
 def one_cpu_thread():
     """The checks' data are tiny: a second thread only adds hand-offs, and waits when busy."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with torch_threads(1):
+        yield
 
 
 def _check_id(check):
