@@ -207,6 +207,8 @@ def _tail_values_cpu(kernel, columns, low, inv, table, tail_from, threshold, sca
 
 
 _KERNEL = []
+
+
 def _cpu_kernel(name="tail_kernel"):
     """A compiled kernel, or None where numba is missing (then torch computes the values)."""
     if not _KERNEL:
