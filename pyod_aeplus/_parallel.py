@@ -1,11 +1,18 @@
-"""Blocks of work split over torch's CPU threads, for NumPy and compiled code that releases the GIL.
+"""Work split over torch's CPU threads, in Python threads: the GIL is released meanwhile.
 
-NumPy's sorts, partitions and the compiled tail kernels release the GIL, so
-independent blocks of columns (or rows) run in parallel threads. Each block
-is computed exactly as it would be alone, so results do not depend on the
-number of threads.
+NumPy's sorts, partitions, torch's operations and the compiled tail kernels
+release the GIL, so independent pieces of work run in parallel threads:
+
+- :func:`in_parallel` splits one large operation into blocks of columns (or
+  rows), one block per thread;
+- :func:`map_in_order` works through a sequence of chunks (the rows a
+  detector scores), one chunk per thread at a time, each on one torch thread.
+
+Each piece is computed exactly as it would be alone, so results do not
+depend on the number of threads.
 """
 
+import collections
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +21,8 @@ import torch
 
 # Below this many values a call is not split over threads.
 PARALLEL_VALUES = 2 ** 16
+# Most chunks map_in_order works on at once (each holds a chunk's memory).
+MAP_THREADS = 16
 
 _POOLS = {}
 _POOLS_LOCK = threading.Lock()
@@ -32,6 +41,64 @@ def in_parallel(block, n, size):
     block(edges[0], edges[1])
     for future in futures:
         future.result()
+
+
+def map_in_order(function, items, progress=None):
+    """``function(item)`` for each of ``items``, in order: a list of the results.
+
+    The calls run under ``torch.no_grad``. With more than one torch thread,
+    they run in a pool of as many Python threads (at most ``MAP_THREADS``),
+    each call on one torch thread: a chunk of rows is scored by many small
+    operations, which gain little from being split over threads one by one
+    (and torch's idle OpenMP threads, spinning after each operation, slow the
+    other threads down), while chunks scored side by side keep every core
+    busy. With one torch thread the calls run in this thread. Either way each
+    call runs on one torch thread, so its result does not depend on the
+    number of threads. ``progress.update()`` is called after each result, in
+    order; at most two items per thread are in flight, so memory stays
+    bounded by the chunks' size.
+    """
+    threads = min(MAP_THREADS, torch.get_num_threads())
+    results = []
+    if threads <= 1:
+        with torch.no_grad():
+            for item in items:
+                results.append(function(item))
+                if progress is not None:
+                    progress.update()
+        return results
+    caller_threads = torch.get_num_threads()
+
+    def one_thread(item):
+        torch.set_num_threads(1)
+        try:
+            with torch.no_grad():
+                return function(item)
+        finally:
+            # torch's count for threads that have not run an operation yet
+            # is process-wide, and set_num_threads set it: give the caller's back.
+            torch.set_num_threads(caller_threads)
+
+    pending = collections.deque()
+    pool = _pool(threads + 1)  # a pool of ``threads`` threads
+    try:
+        for item in items:
+            pending.append(pool.submit(one_thread, item))
+            while len(pending) >= 2 * threads:
+                results.append(pending.popleft().result())
+                if progress is not None:
+                    progress.update()
+        while pending:
+            results.append(pending.popleft().result())
+            if progress is not None:
+                progress.update()
+    finally:
+        for future in pending:  # after an error: no work left running
+            future.cancel()
+        for future in pending:
+            if not future.cancelled():
+                future.exception()
+    return results
 
 
 def _pool(parts):

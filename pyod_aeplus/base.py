@@ -10,6 +10,7 @@ plain reconstruction error, its training loss and its score.
 
 import contextlib
 import functools
+import itertools
 import math
 import sys
 import time
@@ -23,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ._docstrings import complete_docstring
 from ._memory import AllocationGuard, TooManyValues, available_memory
-from ._parallel import in_parallel
+from ._parallel import in_parallel, map_in_order
 from ._validation import (
     check_choice,
     check_contamination,
@@ -123,6 +124,30 @@ def _row_padded(fn, module, x):
     if isinstance(out, tuple):
         return tuple(item[:n_rows] for item in out)
     return out[:n_rows]
+
+
+def chunkwise(function, chunks, device, progress=None):
+    """``[function(chunk) for chunk in chunks]``; on a CPU, chunks side by side in threads.
+
+    See :func:`~pyod_aeplus._parallel.map_in_order`: each call runs on one
+    torch thread, so its result does not depend on the number of threads. On
+    a GPU the calls run one after another in this thread.
+    """
+    if device.type == "cpu":
+        return map_in_order(function, chunks, progress)
+    results = []
+    for chunk in chunks:
+        results.append(function(chunk))
+        if progress is not None:
+            progress.update()
+    return results
+
+
+def _module_device(module):
+    """The device of a network's parameters (or buffers)."""
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        return tensor.device
+    return torch.device("cpu")
 
 
 def registered_detectors():
@@ -450,42 +475,52 @@ class BaseAutoEncoder(BaseDetector):
 
     def _scaled_chunks(self, X, device):
         """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``."""
+        for lo, hi in self._chunk_bounds(X):
+            yield lo, hi, self._scaled_chunk(X, lo, hi, device)
+
+    def _chunk_bounds(self, X):
+        """``(lo, hi)`` of each chunk of ``X``'s rows."""
         step = self._chunk_rows(X.shape[1])
-        for lo in range(0, X.shape[0], step):
-            hi = min(lo + step, X.shape[0])
-            # One float64 copy of the chunk, scaled in place. C order always: a
-            # Fortran-ordered block (as from a DataFrame) would change the
-            # matmul's summation order and so the scores' last bits.
-            block = np.array(X[lo:hi], dtype=np.float64, order="C")
-            # Scaled values are capped at ±SCORING_LIMIT before they become float32,
-            # for training and scoring alike (so a training row scores the same in
-            # fit and in decision_function): beyond about 1e19 a squared error
-            # overflows float32, and a value 1e15 scales away from the rest is as
-            # abnormal as it gets. Every finite input so gets finite values; values
-            # near float64's limit may overflow to ±inf on the way, and the clip
-            # bounds them too.
-            with np.errstate(over="ignore", invalid="ignore"):
-                block -= self.center_
-                block /= self.scale_
-                np.clip(block, -SCORING_LIMIT, SCORING_LIMIT, out=block)
-            block = block.astype(np.float32)
-            yield lo, hi, torch.from_numpy(block).to(device)
+        return [(lo, min(lo + step, X.shape[0])) for lo in range(0, X.shape[0], step)]
+
+    def _scaled_chunk(self, X, lo, hi, device):
+        """Rows ``lo:hi`` of ``X``, scaled: a float32 tensor on ``device``."""
+        # One float64 copy of the chunk, scaled in place. C order always: a
+        # Fortran-ordered block (as from a DataFrame) would change the
+        # matmul's summation order and so the scores' last bits.
+        block = np.array(X[lo:hi], dtype=np.float64, order="C")
+        # Scaled values are capped at ±SCORING_LIMIT before they become float32,
+        # for training and scoring alike (so a training row scores the same in
+        # fit and in decision_function): beyond about 1e19 a squared error
+        # overflows float32, and a value 1e15 scales away from the rest is as
+        # abnormal as it gets. Every finite input so gets finite values; values
+        # near float64's limit may overflow to ±inf on the way, and the clip
+        # bounds them too.
+        with np.errstate(over="ignore", invalid="ignore"):
+            block -= self.center_
+            block /= self.scale_
+            np.clip(block, -SCORING_LIMIT, SCORING_LIMIT, out=block)
+        return torch.from_numpy(block.astype(np.float32)).to(device)
 
     @staticmethod
     def _apply(fn, module, chunks, progress=None):
-        """``fn(module, chunk)`` over tensor chunks, without gradients; float64 results joined."""
-        results = []
+        """``fn(module, chunk)`` over tensor chunks, without gradients; float64 results joined.
+
+        ``chunks`` may also hold zero-argument callables that make the chunk
+        (so that on a CPU, making it runs in parallel too: see
+        :func:`~pyod_aeplus._parallel.map_in_order`).
+        """
+        def one(chunk):
+            chunk = chunk() if callable(chunk) else chunk
+            return _row_padded(fn, module, chunk).float().cpu().numpy().astype(np.float64)
+
         with torch.no_grad(), deterministic_cudnn():
-            for chunk in chunks:
-                results.append(_row_padded(fn, module, chunk).float().cpu().numpy()
-                               .astype(np.float64))
-                if progress is not None:
-                    progress.update()
-        return np.concatenate(results)
+            return np.concatenate(chunkwise(one, chunks, _module_device(module), progress))
 
     def _map_rows(self, X, fn):
         """Apply ``fn(module, tensor)`` to scaled chunks of ``X`` (new rows, for scoring)."""
-        chunks = (chunk for _, _, chunk in self._scaled_chunks(X, self.device_))
+        chunks = [functools.partial(self._scaled_chunk, X, lo, hi, self.device_)
+                  for lo, hi in self._chunk_bounds(X)]
         return self._apply(fn, self.module_, chunks)
 
     # ------------------------------------------------------------------- fit

@@ -1,5 +1,7 @@
 """Work split over threads gives what the same work gives in one piece."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -43,3 +45,66 @@ def test_fit_tails_in_column_blocks_equals_one_sort_and_leaves_its_input(two_thr
         whole = _tails.fit_tails(columns)
     for a, b in zip(split, whole):
         assert torch.equal(a, b)
+
+
+class Count:
+    def __init__(self):
+        self.n = 0
+
+    def update(self):
+        self.n += 1
+
+
+def test_map_in_order_keeps_the_order_on_one_torch_thread_each_and_gives_the_threads_back(
+        two_threads):
+    def work(i):
+        assert not torch.is_grad_enabled()  # scoring runs without gradients
+        return i, torch.get_num_threads(), threading.current_thread().name
+
+    progress = Count()
+    results = _parallel.map_in_order(work, range(9), progress)
+    assert [i for i, _, _ in results] == list(range(9))
+    assert {threads for _, threads, _ in results} == {1}
+    assert all(name.startswith("pyod_aeplus") for _, _, name in results)
+    assert progress.n == 9
+    assert torch.get_num_threads() == 2
+    with torch_threads(1):  # one thread: the calls run in this one
+        results = _parallel.map_in_order(work, range(3), progress)
+        assert {name for _, _, name in results} == {threading.current_thread().name}
+
+
+def test_map_in_order_passes_an_error_on_and_runs_nothing_after_it(two_threads):
+    started = []
+
+    def work(i):
+        started.append(i)
+        if i == 1:
+            raise ValueError("chunk 1 is bad")
+        return i
+
+    with pytest.raises(ValueError, match="chunk 1 is bad"):
+        _parallel.map_in_order(work, range(100))
+    assert len(started) < 100
+    assert torch.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("name", ["DenseAE", "VAE", "ConvAE", "AEPlus"])
+def test_scores_do_not_depend_on_the_number_of_threads(name):
+    X = np.random.default_rng(2).normal(size=(3000, 12)).astype(np.float32)
+    detector = getattr(pa, name)(epochs=2, random_state=0)
+    with torch_threads(2):
+        detector.fit(X)
+        two = detector.decision_function(X)
+    with torch_threads(1):
+        one = detector.decision_function(X)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(two, detector.decision_scores_)
+
+
+def test_tiny_members_score_a_row_alike_alone_or_with_others():
+    # hidden 8 x 3 features: a product torch computes by another routine for a
+    # few rows than for many, unless the layer pads it.
+    X = 3 * np.random.RandomState(0).uniform(size=(20, 3))
+    detector = pa.AEPlus(n_estimators=2, hidden_size=8, epochs=2, random_state=1).fit(X)
+    alone = np.concatenate([detector.decision_function(row[None]) for row in X])
+    np.testing.assert_array_equal(alone, detector.decision_function(X))

@@ -8,7 +8,7 @@ import torch
 
 from .._tails import TAIL_KNOTS, fit_tails, tail_values, weighted_tail_values
 from .._validation import check_choice, check_float, check_int
-from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows
+from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows, chunkwise
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 
 # The statistics are fitted on the training rows, or on an evenly spaced sample
@@ -438,12 +438,13 @@ class AEPlus(BaseAutoEncoder):
         step = self._chunk_rows(d)
         sample = self._sample_size(n_rows, d)
         index = None if sample == n_rows else _evenly_spaced_index(n_rows, sample, X.device)
-        parts = []
-        for lo in range(0, sample, step):
+
+        def sampled_terms(lo):
             rows = X[lo:lo + step] if index is None else X[index[lo:lo + step]]
             x = rows.to(device, non_blocking=True)
-            parts.append((x, *_row_padded(self._row_terms, module, x)))
-            progress.update()
+            return (x, *_row_padded(self._row_terms, module, x))
+
+        parts = chunkwise(sampled_terms, range(0, sample, step), device, progress)
         x, errors, residuals = (torch.cat(terms) for terms in zip(*parts))
         del parts
         typical = slice(None)
@@ -478,17 +479,17 @@ class AEPlus(BaseAutoEncoder):
         self.tail_threshold_ = threshold.cpu().numpy()
         self.tail_scale_ = scale.cpu().numpy()
         del x_typical, errors_typical, residuals_typical
-        scores = []
-        for lo in range(0, n_rows, step):
+
+        def chunk_scores(lo):
             hi = min(lo + step, n_rows)
             terms = (x[lo:hi], errors[lo:hi], residuals[lo:hi]) if index is None else \
                 self._chunk_terms(module, X, lo, hi, index, (x, errors, residuals), device)
             # Laid out as decision_function's chunk: rows padded to a block.
             padded = [torch.cat([t, t[-1:].expand(-(-len(t) // ROW_BLOCK) * ROW_BLOCK - len(t),
                                                   -1)]) for t in terms]
-            scores.append(self._scores_from_terms(*padded, per_feature=False)[:hi - lo]
-                          .float().cpu())
-            progress.update()
+            return self._scores_from_terms(*padded, per_feature=False)[:hi - lo].float().cpu()
+
+        scores = chunkwise(chunk_scores, range(0, n_rows, step), device, progress)
         return torch.cat(scores).numpy().astype(np.float64)
 
     def _chunk_terms(self, module, X, lo, hi, index, sampled, device):

@@ -8,6 +8,10 @@ from torch import nn
 
 from .layers import make_activation
 
+# torch's CPU batched product takes a loop of its own below this many
+# multiply-adds per member (rows × in × out).
+TINY_PRODUCT = 400
+
 
 class BatchedLinear(nn.Module):
     """``n_members`` independent linear layers applied to ``(members, rows, in)`` at once."""
@@ -24,6 +28,16 @@ class BatchedLinear(nn.Module):
     def forward(self, x):
         # Not baddbmm: with the bias fused in, a row's result depended (by an
         # ulp) on how many rows were multiplied with it.
+        rows = x.shape[1]
+        members, n_in, n_out = self.weight.shape
+        if x.device.type == "cpu" and rows * n_in * n_out < TINY_PRODUCT:
+            # torch multiplies products this small with a loop of its own,
+            # which sums in another order than the matrix routine larger ones
+            # go to: a row's result would depend on how many rows are scored
+            # with it. Padded, every product goes to the same routine.
+            padded = x.new_zeros((members, -(-TINY_PRODUCT // (n_in * n_out)), n_in))
+            padded[:, :rows] = x
+            return (torch.bmm(padded, self.weight) + self.bias)[:, :rows]
         return torch.bmm(x, self.weight) + self.bias
 
 
