@@ -126,6 +126,53 @@ def _row_padded(fn, module, x):
     return out[:n_rows]
 
 
+# The robust scaler works through blocks of columns of about this many values
+# (small copies, which the allocator reuses, instead of one of all of X).
+SCALING_BLOCK_VALUES = 2 ** 19
+
+
+def _magnitude(X):
+    """Each column's largest magnitude (1 for a column of zeros), float64."""
+    magnitude = np.max(np.abs(X), axis=0).astype(np.float64)
+    magnitude[magnitude == 0] = 1.0
+    return magnitude
+
+
+def _robust_scaling(X):
+    """``(median, inter-quartile range, magnitude)`` of each column of ``X``, float64.
+
+    The quartiles are those of the column divided by its largest magnitude
+    (``magnitude``), so that values near the float64 limit cannot overflow; a
+    column whose middle half is constant gets its standard deviation instead
+    (0 if constant). Columns go in blocks over torch's threads, each block
+    transposed into a small float64 copy: the same values as NumPy's
+    percentiles of all of ``X / magnitude`` at once.
+    """
+    n_rows, n_features = X.shape
+    quartiles = np.empty((3, n_features))
+    magnitude = np.empty(n_features)
+    width = max(1, SCALING_BLOCK_VALUES // max(1, n_rows))
+
+    def block(lo, hi):
+        for start in range(lo, hi, width):
+            stop = min(start + width, hi)
+            unit = np.array(X[:, start:stop].T, dtype=np.float64, order="C")
+            magnitude[start:stop] = _magnitude(unit.T)
+            unit /= magnitude[start:stop, None]
+            quartiles[:, start:stop] = np.percentile(unit, [25, 50, 75], axis=1)
+            flat = quartiles[2, start:stop] == quartiles[0, start:stop]
+            # A column whose middle half is constant may still vary: use its
+            # standard deviation before giving up and using 1.
+            if flat.any():
+                spread = unit[flat].std(axis=1)
+                quartiles[0, start:stop][flat] = 0.0
+                quartiles[2, start:stop][flat] = spread
+
+    in_parallel(block, n_features, X.size)
+    q25, center, q75 = quartiles
+    return center, q75 - q25, magnitude
+
+
 def chunkwise(function, chunks, device, progress=None):
     """``[function(chunk) for chunk in chunks]``; on a CPU, chunks side by side in threads.
 
@@ -435,29 +482,18 @@ class BaseAutoEncoder(BaseDetector):
             return np.zeros(n_features), np.ones(n_features)
         if self.preprocessing == "global":
             X = np.reshape(X, (-1, 1))  # every value in one column: one center and scale
-        # Statistics are taken on columns divided by their largest magnitude, so
-        # that values near the float64 limit (1e300) cannot overflow in squares.
-        magnitude = np.max(np.abs(X), axis=0).astype(np.float64)
-        magnitude[magnitude == 0] = 1.0
-        unit = np.asarray(X, dtype=np.float64) / magnitude
-        if self.preprocessing in ("standard", "global"):
-            center, scale = unit.mean(axis=0), unit.std(axis=0)
-        elif self.preprocessing == "minmax":
-            center = unit.min(axis=0)
-            scale = unit.max(axis=0) - center
-        else:  # robust
-            quartiles = np.empty((3, unit.shape[1]))
-
-            def block(lo, hi):  # each column's quartiles alone: the same in any split
-                quartiles[:, lo:hi] = np.percentile(unit[:, lo:hi], [25, 50, 75], axis=0)
-
-            in_parallel(block, unit.shape[1], unit.size)
-            q25, center, q75 = quartiles
-            scale = q75 - q25
-            # A column whose middle half is constant may still vary: use its
-            # standard deviation before giving up and using 1.
-            flat = scale == 0
-            scale[flat] = unit[:, flat].std(axis=0)
+        if self.preprocessing == "robust":
+            center, scale, magnitude = _robust_scaling(X)
+        else:
+            # Statistics are taken on columns divided by their largest magnitude, so
+            # that values near the float64 limit (1e300) cannot overflow in squares.
+            magnitude = _magnitude(X)
+            unit = np.asarray(X, dtype=np.float64) / magnitude
+            if self.preprocessing in ("standard", "global"):
+                center, scale = unit.mean(axis=0), unit.std(axis=0)
+            else:  # minmax
+                center = unit.min(axis=0)
+                scale = unit.max(axis=0) - center
         scale = np.where(scale > 0, scale * magnitude, 1.0)
         return (np.broadcast_to(center * magnitude, n_features).copy(),
                 np.broadcast_to(scale, n_features).copy())

@@ -26,7 +26,10 @@ def test_in_parallel_covers_every_index_once_in_contiguous_parts(two_threads):
     assert seen == [(0, 101)]
 
 
-def test_robust_scaling_in_column_blocks_equals_numpys_percentiles(two_threads):
+@pytest.mark.parametrize("block_values", [2 ** 19, 3000 * 3])  # all columns, or 3 at a time
+def test_robust_scaling_in_column_blocks_equals_numpys_percentiles(two_threads, monkeypatch,
+                                                                    block_values):
+    monkeypatch.setattr(pa.base, "SCALING_BLOCK_VALUES", block_values)
     X = np.random.default_rng(0).standard_t(3, size=(3000, 40)) * np.arange(1, 41)
     center, scale = pa.DenseAE(preprocessing="robust")._fit_scaling(X)
     magnitude = np.abs(X).max(axis=0)
@@ -108,3 +111,11 @@ def test_tiny_members_score_a_row_alike_alone_or_with_others():
     detector = pa.AEPlus(n_estimators=2, hidden_size=8, epochs=2, random_state=1).fit(X)
     alone = np.concatenate([detector.decision_function(row[None]) for row in X])
     np.testing.assert_array_equal(alone, detector.decision_function(X))
+
+
+def test_robust_scaling_of_a_column_with_a_constant_middle_half_uses_its_spread(two_threads):
+    rows = np.arange(1000)
+    X = np.column_stack([(rows % 10 == 0) * 4.0, np.full(1000, 3.0), rows * 1.0])
+    center, scale = pa.AEPlus()._fit_scaling(X)
+    np.testing.assert_allclose(center, [0.0, 3.0, 499.5])
+    np.testing.assert_allclose(scale, [X[:, 0].std(), 1.0, 499.5], rtol=1e-12)
