@@ -35,6 +35,9 @@ TAIL_KNOTS, TAIL_SHARE = 256, 0.1
 GRID_CELLS = 512
 # Values closer than this (relative to the column's largest knot) count as tied.
 TIE_TOLERANCE = 1e-6
+# Tails are fitted in blocks of columns of about this many values (small
+# copies, which the allocator reuses, instead of one of all the columns).
+SORT_BLOCK_VALUES = 2 ** 19
 
 
 def fit_tails(columns):
@@ -43,24 +46,45 @@ def fit_tails(columns):
     Returns ``(knots (C, TAIL_KNOTS), threshold (C,), scale (C,))`` as tensors
     on the columns' device.
     """
+    n_rows, n_columns = columns.shape
+    body = (torch.arange(TAIL_KNOTS) + 0.5) / TAIL_KNOTS
+    at = ((1 - TAIL_SHARE) * body * (n_rows - 1)).round().long()
+    top = min(n_rows - 1, round((1 - TAIL_SHARE) * (n_rows - 1)))  # the threshold's rank
     if columns.device.type == "cpu":
-        # NumPy's vectorised sort, on contiguous columns (over ten times torch's
-        # here), blocks of columns in parallel threads.
-        ordered = np.array(columns.numpy().T, order="C")  # a copy: sorted in place
-        in_parallel(lambda lo, hi: ordered[lo:hi].sort(axis=1), len(ordered), ordered.size)
-        ordered = torch.from_numpy(ordered.T)
+        values = columns.numpy()
+        knots = np.empty((n_columns, TAIL_KNOTS), dtype=values.dtype)
+        threshold = np.empty(n_columns, dtype=values.dtype)
+        excess = np.empty(n_columns, dtype=values.dtype)
+        above = np.empty(n_columns, dtype=np.int64)
+        width = max(1, SORT_BLOCK_VALUES // max(1, n_rows))
+        index = at.numpy()
+
+        def block(lo, hi):
+            # Blocks of columns, each a small contiguous copy sorted in place
+            # (NumPy's vectorised sort, over ten times torch's here).
+            for start in range(lo, hi, width):
+                stop = min(start + width, hi)
+                ordered = np.array(values[:, start:stop].T, order="C")
+                ordered.sort(axis=1)
+                knots[start:stop] = ordered[:, index]
+                threshold[start:stop] = ordered[:, top]
+                # Sorted: only values from the threshold's rank on can exceed it.
+                tail = ordered[:, top:] - ordered[:, top:top + 1]
+                above[start:stop] = (tail > 0).sum(axis=1)
+                excess[start:stop] = np.maximum(tail, 0).sum(axis=1)
+
+        in_parallel(block, n_columns, values.size)
+        knots, threshold = torch.from_numpy(knots), torch.from_numpy(threshold)
+        scale = torch.from_numpy(excess) / torch.from_numpy(above).clamp(min=1)
     else:
         ordered = columns.sort(dim=0).values
-    n_rows = ordered.shape[0]
-    body = (torch.arange(TAIL_KNOTS, device=ordered.device) + 0.5) / TAIL_KNOTS
-    at = ((1 - TAIL_SHARE) * body * (n_rows - 1)).round().long()
-    threshold = ordered[min(n_rows - 1, round((1 - TAIL_SHARE) * (n_rows - 1)))]
-    excess = (ordered - threshold).clamp(min=0)
-    above = (ordered > threshold).sum(dim=0).clamp(min=1)
-    scale = excess.sum(dim=0) / above
+        threshold = ordered[top]
+        excess = (ordered - threshold).clamp(min=0)
+        scale = excess.sum(dim=0) / (ordered > threshold).sum(dim=0).clamp(min=1)
+        knots = ordered[at.to(ordered.device)].T.contiguous()
     # A column with nothing above its threshold still needs a finite slope.
     floor = 1e-3 * scale.mean() + 1e-8
-    return ordered[at].T.contiguous(), threshold, torch.maximum(scale, floor)
+    return knots, threshold, torch.maximum(scale, floor)
 
 
 def body_tables(knots, threshold):

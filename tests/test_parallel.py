@@ -38,16 +38,31 @@ def test_robust_scaling_in_column_blocks_equals_numpys_percentiles(two_threads, 
     np.testing.assert_array_equal(scale, (q75 - q25) * magnitude)
 
 
-def test_fit_tails_in_column_blocks_equals_one_sort_and_leaves_its_input(two_threads):
+@pytest.mark.parametrize("block_values", [2 ** 19, 2000 * 5])  # all columns, or 5 at a time
+def test_fit_tails_in_column_blocks_equals_one_sort_and_leaves_its_input(two_threads, monkeypatch,
+                                                                         block_values):
+    monkeypatch.setattr(_tails, "SORT_BLOCK_VALUES", block_values)
     columns = torch.from_numpy(
         np.random.default_rng(1).exponential(size=(2000, 64)).astype(np.float32))
+    columns[:, 3] = columns[:, 3].round()  # ties at the threshold
     before = columns.clone()
     split = _tails.fit_tails(columns)
     assert torch.equal(columns, before)
     with torch_threads(1):
+        monkeypatch.setattr(_tails, "SORT_BLOCK_VALUES", 2 ** 30)
         whole = _tails.fit_tails(columns)
     for a, b in zip(split, whole):
         assert torch.equal(a, b)
+    # As defined: knots at ranks (0.9 (i + 1/2) / 256) (n - 1), the threshold at
+    # rank 0.9 (n - 1), the scale the mean excess of the values above it.
+    ordered = columns.double().sort(dim=0).values
+    ranks = (0.9 * (torch.arange(256) + 0.5) / 256 * 1999).round().long()
+    threshold = ordered[round(0.9 * 1999)]
+    excess = (ordered - threshold).clamp(min=0)
+    scale = excess.sum(dim=0) / (ordered > threshold).sum(dim=0)
+    assert torch.equal(split[0].double(), ordered[ranks].T)
+    assert torch.equal(split[1].double(), threshold)
+    torch.testing.assert_close(split[2].double(), scale, rtol=1e-6, atol=0)
 
 
 class Count:
