@@ -22,6 +22,7 @@ features scores 60 values).
 """
 
 import math
+import threading
 import weakref
 
 import numpy as np
@@ -138,22 +139,26 @@ def body_tables(knots, threshold):
 
 
 # The tables of recently used knots (a detector scores chunk after chunk with
-# the same ones): keyed by the array's identity, checked through a weak reference.
+# the same ones): keyed by the array's identity, checked through a weak
+# reference. Made under a lock: chunks scored in parallel threads wait for
+# one thread to make them instead of each making its own.
 _TABLES = {}
+_TABLES_LOCK = threading.Lock()
 
 
 def _cached_tables(knots, threshold):
     key = id(knots)
-    entry = _TABLES.get(key)
-    if entry is not None and entry[0]() is knots and entry[1]() is threshold:
-        return entry[2]
-    tables = body_tables(knots, threshold)
-    try:
-        _TABLES[key] = (weakref.ref(knots), weakref.ref(threshold), tables)
-        weakref.finalize(knots, _TABLES.pop, key, None)
-    except TypeError:  # not weakly referenceable: no caching
-        pass
-    return tables
+    with _TABLES_LOCK:
+        entry = _TABLES.get(key)
+        if entry is not None and entry[0]() is knots and entry[1]() is threshold:
+            return entry[2]
+        tables = body_tables(knots, threshold)
+        try:
+            _TABLES[key] = (weakref.ref(knots), weakref.ref(threshold), tables)
+            weakref.finalize(knots, _TABLES.pop, key, None)
+        except TypeError:  # not weakly referenceable: no caching
+            pass
+        return tables
 
 
 def tail_values(columns, knots, threshold, scale):
