@@ -471,10 +471,10 @@ class AEPlus(BaseAutoEncoder):
         n_columns = d * (2 if self.marginal else 1)
         if self.pca_weight > 0:
             n_columns += self.pca_whitening_.shape[1]
-        tail_rows = _evenly_spaced_index(x_typical.shape[0],
-                                         max(TAIL_KNOTS, TAIL_VALUES // n_columns), x.device)
+        tail_rows = max(TAIL_KNOTS, TAIL_VALUES // n_columns)
         knots, threshold, scale = fit_tails(self._tail_columns(
-            x_typical[tail_rows], errors_typical[tail_rows], residuals_typical[tail_rows]))
+            *(_evenly_spaced(t, tail_rows) for t in (x_typical, errors_typical,
+                                                     residuals_typical))))
         self.tail_knots_ = knots.cpu().numpy()  # (columns, knots)
         self.tail_threshold_ = threshold.cpu().numpy()
         self.tail_scale_ = scale.cpu().numpy()
@@ -485,8 +485,8 @@ class AEPlus(BaseAutoEncoder):
             terms = (x[lo:hi], errors[lo:hi], residuals[lo:hi]) if index is None else \
                 self._chunk_terms(module, X, lo, hi, index, (x, errors, residuals), device)
             # Laid out as decision_function's chunk: rows padded to a block.
-            padded = [torch.cat([t, t[-1:].expand(-(-len(t) // ROW_BLOCK) * ROW_BLOCK - len(t),
-                                                  -1)]) for t in terms]
+            short = -len(terms[0]) % ROW_BLOCK
+            padded = [torch.cat([t, t[-1:].expand(short, -1)]) if short else t for t in terms]
             return self._scores_from_terms(*padded, per_feature=False)[:hi - lo].float().cpu()
 
         scores = chunkwise(chunk_scores, range(0, n_rows, step), device, progress)
