@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from .._validation import check_choice, check_float, check_sizes
-from ..base import BaseAutoEncoder
+from ..base import BaseAutoEncoder, chunkwise
 from ..nn import ACTIVATIONS, MLPAutoEncoder
 
 
@@ -82,11 +82,15 @@ class DeepAE(BaseAutoEncoder):
         if self.normalize_errors:
             device = next(module.parameters()).device
             step = self._chunk_rows(n_features)
-            total = torch.zeros(n_features, dtype=torch.float64, device=device)
-            for lo in range(0, n_rows, step):
+
+            def chunk_errors(lo):
                 x = X[lo:lo + step].to(device, non_blocking=True)
-                total += self._element_errors(x, self._reconstruct(module, x)).sum(dim=0)
-                progress.update()
+                return self._element_errors(x, self._reconstruct(module, x)).sum(dim=0)
+
+            # Summed in chunk order, whatever the threads: the same scales.
+            total = torch.zeros(n_features, dtype=torch.float64, device=device)
+            for errors in chunkwise(chunk_errors, range(0, n_rows, step), device, progress):
+                total += errors
             mean = total / n_rows
             floor = ERROR_FLOOR * mean.mean() + 1e-12  # a perfectly rebuilt feature: no 1/0
             self.error_scale_ = torch.maximum(mean, floor).float().cpu().numpy()
