@@ -13,6 +13,7 @@ depend on the number of threads.
 """
 
 import collections
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,6 +27,17 @@ MAP_THREADS = 16
 
 _POOLS = {}
 _POOLS_LOCK = threading.Lock()
+
+
+def _forget_pools():
+    # A process forked from this one has none of its threads: its copies of
+    # the pools would take work that no thread ever runs.
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
 
 
 def in_parallel(block, n, size):

@@ -22,6 +22,7 @@ features scores 60 values).
 """
 
 import math
+import os
 import threading
 import weakref
 
@@ -144,6 +145,15 @@ def body_tables(knots, threshold):
 # one thread to make them instead of each making its own.
 _TABLES = {}
 _TABLES_LOCK = threading.Lock()
+
+
+def _new_tables_lock():
+    # A process forked while another thread held the lock gets a fresh one.
+    global _TABLES_LOCK
+    _TABLES_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_tables_lock)
 
 
 def _cached_tables(knots, threshold):

@@ -1,5 +1,7 @@
 """Work split over threads gives what the same work gives in one piece."""
 
+import multiprocessing
+import os
 import threading
 
 import numpy as np
@@ -134,3 +136,19 @@ def test_robust_scaling_of_a_column_with_a_constant_middle_half_uses_its_spread(
     center, scale = pa.AEPlus()._fit_scaling(X)
     np.testing.assert_allclose(center, [0.0, 3.0, 499.5])
     np.testing.assert_allclose(scale, [X[:, 0].std(), 1.0, 499.5], rtol=1e-12)
+
+
+def _score_in_child(detector, X):
+    return detector.decision_function(X)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_process_scores_after_the_parent_used_its_threads(two_threads):
+    # The parent's thread pools exist (it scored in parallel); a forked child
+    # has none of their threads and must make its own rather than wait forever.
+    X = np.random.default_rng(0).normal(size=(20000, 8)).astype(np.float32)
+    detector = pa.AEPlus(epochs=1, random_state=0).fit(X)
+    expected = detector.decision_function(X)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        scores = pool.apply_async(_score_in_child, (detector, X)).get(timeout=60)
+    np.testing.assert_array_equal(scores, expected)
