@@ -89,6 +89,27 @@ def fit_tails(columns):
     return knots, threshold, torch.maximum(scale, floor)
 
 
+def column_medians(columns):
+    """Each column's median (the lower one for an even count, as ``torch.median``): ``(C,)``."""
+    if columns.device.type != "cpu":
+        return columns.median(dim=0).values
+    values = columns.numpy()
+    n_rows, n_columns = values.shape
+    middle = (n_rows - 1) // 2
+    medians = np.empty(n_columns, dtype=values.dtype)
+    width = max(1, SORT_BLOCK_VALUES // max(1, n_rows))
+
+    def block(lo, hi):
+        # Small contiguous copies of a few columns at a time, as in fit_tails.
+        for start in range(lo, hi, width):
+            stop = min(start + width, hi)
+            ordered = np.array(values[:, start:stop].T, order="C")
+            medians[start:stop] = np.partition(ordered, middle, axis=1)[:, middle]
+
+    in_parallel(block, n_columns, values.size)
+    return torch.from_numpy(medians)
+
+
 def body_tables(knots, threshold):
     """Each column's body table and where its tail starts, float32.
 

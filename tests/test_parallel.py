@@ -152,3 +152,14 @@ def test_a_forked_process_scores_after_the_parent_used_its_threads(two_threads):
     with multiprocessing.get_context("fork").Pool(1) as pool:
         scores = pool.apply_async(_score_in_child, (detector, X)).get(timeout=60)
     np.testing.assert_array_equal(scores, expected)
+
+
+@pytest.mark.parametrize("block_values", [2 ** 19, 1000 * 3])  # all columns, or 3 at a time
+def test_column_medians_in_blocks_equal_torchs_lower_median(two_threads, monkeypatch,
+                                                            block_values):
+    monkeypatch.setattr(_tails, "SORT_BLOCK_VALUES", block_values)
+    columns = torch.from_numpy(
+        np.random.default_rng(3).normal(size=(1000, 20)).astype(np.float32))  # even: two middles
+    columns[:, 0] = columns[:, 0].round()
+    assert torch.equal(_tails.column_medians(columns), columns.median(dim=0).values)
+    assert torch.equal(_tails.column_medians(columns[:999]), columns[:999].median(dim=0).values)

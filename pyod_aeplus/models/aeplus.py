@@ -6,7 +6,8 @@ import numbers
 import numpy as np
 import torch
 
-from .._tails import TAIL_KNOTS, fit_tails, tail_values, weighted_tail_values
+from .._tails import (TAIL_KNOTS, column_medians, fit_tails, tail_values,
+                      weighted_tail_values)
 from .._validation import check_choice, check_float, check_int
 from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows, chunkwise
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
@@ -461,8 +462,8 @@ class AEPlus(BaseAutoEncoder):
         # marginal term (0 under robust scaling).
         self.marginal_center_ = np.zeros(d, dtype=np.float32)
         if self.marginal:
-            self.marginal_center_ = _evenly_spaced(x_typical, TAIL_VALUES // d).median(
-                dim=0).values.cpu().numpy()
+            self.marginal_center_ = column_medians(
+                _evenly_spaced(x_typical, TAIL_VALUES // d)).cpu().numpy()
         if self.pca_weight > 0:
             self._fit_pca(residuals_typical)
         if not self.tail_scores:
