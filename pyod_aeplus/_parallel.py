@@ -22,8 +22,9 @@ import torch
 
 # Below this many values a call is not split over threads.
 PARALLEL_VALUES = 2 ** 16
-# Most chunks map_in_order works on at once (each holds a chunk's memory).
-MAP_THREADS = 16
+# Most chunks map_in_order works on at once: each holds a chunk's memory (16 MB
+# as the engine sizes them), so scoring memory stays bounded on many cores.
+MAP_THREADS = 8
 
 _POOLS = {}
 _POOLS_LOCK = threading.Lock()
