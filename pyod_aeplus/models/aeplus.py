@@ -128,7 +128,7 @@ class AEPlus(BaseAutoEncoder):
         Score each feature's error by its rarity on the training rows.
     marginal : bool, default=True
         Add the marginal term (distance from the training median).
-    pca_weight : float in [0, 1), default=0.5
+    pca_weight : float in [0, 1), default=0.6
         Share of each feature's score that comes from the principal-component
         term (0: off); the rest is the ensemble's (networks and marginal term).
         Fitting it costs O(n·d·min(n, d) + min(n, d)³) for n ≤ 20,000 rows
@@ -200,7 +200,7 @@ class AEPlus(BaseAutoEncoder):
     _size_parameters = "hidden_size and code_size (as ints), or n_estimators"
 
     def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
-                 normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.5,
+                 normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.6,
                  typical_rows=True, clip=5.0, hidden_size="auto", code_size="auto",
                  activation="relu", contamination=0.1, preprocessing="robust", loss="mse",
                  epochs="auto", batch_size="auto", lr=1e-3, weight_decay=0.0,
