@@ -56,6 +56,27 @@ def in_parallel(block, n, size):
         future.result()
 
 
+def over_column_blocks(function, values, block_values, dtype=None):
+    """``function(start, stop, block)`` for blocks of a few columns of ``values`` ``(rows, C)``.
+
+    ``block`` is a transposed C-ordered copy of columns ``start:stop`` (in
+    ``dtype``, if given), ``(stop - start, rows)``, of about ``block_values``
+    values: small copies, which the allocator reuses (a fresh copy of all the
+    columns can cost more in page faults than the work on it), each row of
+    the copy one column, contiguous. The blocks go over torch's threads
+    (:func:`in_parallel`); ``function`` may change its block.
+    """
+    n_rows, n_columns = values.shape
+    width = max(1, block_values // max(1, n_rows))
+
+    def part(lo, hi):
+        for start in range(lo, hi, width):
+            stop = min(start + width, hi)
+            function(start, stop, np.array(values[:, start:stop].T, dtype=dtype, order="C"))
+
+    in_parallel(part, n_columns, values.size)
+
+
 def map_in_order(function, items, progress=None):
     """``function(item)`` for each of ``items``, in order: a list of the results.
 

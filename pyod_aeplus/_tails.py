@@ -29,7 +29,7 @@ import weakref
 import numpy as np
 import torch
 
-from ._parallel import in_parallel
+from ._parallel import in_parallel, over_column_blocks
 
 # Quantile knots per column below the (1 - TAIL_SHARE) quantile.
 TAIL_KNOTS, TAIL_SHARE = 256, 0.1
@@ -58,24 +58,19 @@ def fit_tails(columns):
         threshold = np.empty(n_columns, dtype=values.dtype)
         excess = np.empty(n_columns, dtype=values.dtype)
         above = np.empty(n_columns, dtype=np.int64)
-        width = max(1, SORT_BLOCK_VALUES // max(1, n_rows))
         index = at.numpy()
 
-        def block(lo, hi):
-            # Blocks of columns, each a small contiguous copy sorted in place
-            # (NumPy's vectorised sort, over ten times torch's here).
-            for start in range(lo, hi, width):
-                stop = min(start + width, hi)
-                ordered = np.array(values[:, start:stop].T, order="C")
-                ordered.sort(axis=1)
-                knots[start:stop] = ordered[:, index]
-                threshold[start:stop] = ordered[:, top]
-                # Sorted: only values from the threshold's rank on can exceed it.
-                tail = ordered[:, top:] - ordered[:, top:top + 1]
-                above[start:stop] = (tail > 0).sum(axis=1)
-                excess[start:stop] = np.maximum(tail, 0).sum(axis=1)
+        def block(start, stop, ordered):
+            # NumPy's vectorised sort, over ten times torch's here.
+            ordered.sort(axis=1)
+            knots[start:stop] = ordered[:, index]
+            threshold[start:stop] = ordered[:, top]
+            # Sorted: only values from the threshold's rank on can exceed it.
+            tail = ordered[:, top:] - ordered[:, top:top + 1]
+            above[start:stop] = (tail > 0).sum(axis=1)
+            excess[start:stop] = np.maximum(tail, 0).sum(axis=1)
 
-        in_parallel(block, n_columns, values.size)
+        over_column_blocks(block, values, SORT_BLOCK_VALUES)
         knots, threshold = torch.from_numpy(knots), torch.from_numpy(threshold)
         scale = torch.from_numpy(excess) / torch.from_numpy(above).clamp(min=1)
     else:
@@ -94,19 +89,13 @@ def column_medians(columns):
     if columns.device.type != "cpu":
         return columns.median(dim=0).values
     values = columns.numpy()
-    n_rows, n_columns = values.shape
-    middle = (n_rows - 1) // 2
-    medians = np.empty(n_columns, dtype=values.dtype)
-    width = max(1, SORT_BLOCK_VALUES // max(1, n_rows))
+    middle = (values.shape[0] - 1) // 2
+    medians = np.empty(values.shape[1], dtype=values.dtype)
 
-    def block(lo, hi):
-        # Small contiguous copies of a few columns at a time, as in fit_tails.
-        for start in range(lo, hi, width):
-            stop = min(start + width, hi)
-            ordered = np.array(values[:, start:stop].T, order="C")
-            medians[start:stop] = np.partition(ordered, middle, axis=1)[:, middle]
+    def block(start, stop, copy):
+        medians[start:stop] = np.partition(copy, middle, axis=1)[:, middle]
 
-    in_parallel(block, n_columns, values.size)
+    over_column_blocks(block, values, SORT_BLOCK_VALUES)
     return torch.from_numpy(medians)
 
 

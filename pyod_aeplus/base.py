@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ._docstrings import complete_docstring
 from ._memory import AllocationGuard, TooManyValues, available_memory
-from ._parallel import in_parallel, map_in_order
+from ._parallel import map_in_order, over_column_blocks
 from ._validation import (
     check_choice,
     check_contamination,
@@ -127,7 +127,7 @@ def _row_padded(fn, module, x):
 
 
 # The robust scaler works through blocks of columns of about this many values
-# (small copies, which the allocator reuses, instead of one of all of X).
+# (see over_column_blocks).
 SCALING_BLOCK_VALUES = 2 ** 19
 
 
@@ -144,34 +144,30 @@ def _robust_scaling(X):
     The quartiles are those of the column divided by its largest magnitude
     (``magnitude``), so that values near the float64 limit cannot overflow; a
     column whose middle half is constant gets its standard deviation instead
-    (0 if constant). Columns go in blocks over torch's threads, each block
-    transposed into a small float64 copy: the same values as NumPy's
-    percentiles of all of ``X / magnitude`` at once.
+    (0 if constant). Columns go in small float64 blocks over torch's threads
+    (:func:`~pyod_aeplus._parallel.over_column_blocks`): the same values as
+    NumPy's percentiles of all of ``X / magnitude`` at once.
     """
-    n_rows, n_features = X.shape
+    n_features = X.shape[1]
     quartiles = np.empty((3, n_features))
     magnitude = np.empty(n_features)
-    width = max(1, SCALING_BLOCK_VALUES // max(1, n_rows))
 
-    def block(lo, hi):
-        for start in range(lo, hi, width):
-            stop = min(start + width, hi)
-            unit = np.array(X[:, start:stop].T, dtype=np.float64, order="C")
-            magnitude[start:stop] = _magnitude(unit.T)
-            unit /= magnitude[start:stop, None]
-            # Sorted first (NumPy's vectorised sort): the percentiles' selection
-            # is then cheap, about 2.7 times faster in all, with the same values.
-            unit.sort(axis=1)
-            quartiles[:, start:stop] = np.percentile(unit, [25, 50, 75], axis=1)
-            flat = quartiles[2, start:stop] == quartiles[0, start:stop]
-            # A column whose middle half is constant may still vary: use its
-            # standard deviation before giving up and using 1.
-            if flat.any():
-                spread = unit[flat].std(axis=1)
-                quartiles[0, start:stop][flat] = 0.0
-                quartiles[2, start:stop][flat] = spread
+    def block(start, stop, unit):
+        magnitude[start:stop] = _magnitude(unit.T)
+        unit /= magnitude[start:stop, None]
+        # Sorted first (NumPy's vectorised sort): the percentiles' selection
+        # is then cheap, about 2.7 times faster in all, with the same values.
+        unit.sort(axis=1)
+        quartiles[:, start:stop] = np.percentile(unit, [25, 50, 75], axis=1)
+        flat = quartiles[2, start:stop] == quartiles[0, start:stop]
+        # A column whose middle half is constant may still vary: use its
+        # standard deviation before giving up and using 1.
+        if flat.any():
+            spread = unit[flat].std(axis=1)
+            quartiles[0, start:stop][flat] = 0.0
+            quartiles[2, start:stop][flat] = spread
 
-    in_parallel(block, n_features, X.size)
+    over_column_blocks(block, X, SCALING_BLOCK_VALUES, dtype=np.float64)
     q25, center, q75 = quartiles
     return center, q75 - q25, magnitude
 
