@@ -77,12 +77,14 @@ def over_column_blocks(function, values, block_values, dtype=None):
     in_parallel(part, n_columns, values.size)
 
 
-def map_in_order(function, items, progress=None):
+def map_in_order(function, items, progress=None, parallel=True):
     """``function(item)`` for each of ``items``, in order: a list of the results.
 
-    The calls run under ``torch.no_grad``. With more than one torch thread,
-    they run in a pool of as many Python threads (at most ``MAP_THREADS``),
-    each call on one torch thread: a chunk of rows is scored by many small
+    The calls run under ``torch.no_grad``. With ``parallel=False`` (work on
+    a GPU) they run one after another in this thread. Otherwise, with more
+    than one torch thread, they run in a pool of as many Python threads (at
+    most ``MAP_THREADS``), each call on one torch thread: a chunk of rows is
+    scored by many small
     operations, which gain little from being split over threads one by one
     (and torch's idle OpenMP threads, spinning after each operation, slow the
     other threads down), while chunks scored side by side keep every core
@@ -92,7 +94,7 @@ def map_in_order(function, items, progress=None):
     order; at most two items per thread are in flight, so memory stays
     bounded by the chunks' size.
     """
-    threads = min(MAP_THREADS, torch.get_num_threads())
+    threads = min(MAP_THREADS, torch.get_num_threads()) if parallel else 1
     results = []
     if threads <= 1:
         with torch.no_grad():

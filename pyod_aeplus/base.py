@@ -179,14 +179,7 @@ def chunkwise(function, chunks, device, progress=None):
     torch thread, so its result does not depend on the number of threads. On
     a GPU the calls run one after another in this thread.
     """
-    if device.type == "cpu":
-        return map_in_order(function, chunks, progress)
-    results = []
-    for chunk in chunks:
-        results.append(function(chunk))
-        if progress is not None:
-            progress.update()
-    return results
+    return map_in_order(function, chunks, progress, parallel=device.type == "cpu")
 
 
 def _module_device(module):

@@ -91,6 +91,11 @@ def test_map_in_order_keeps_the_order_on_one_torch_thread_each_and_gives_the_thr
     with torch_threads(1):  # one thread: the calls run in this one
         results = _parallel.map_in_order(work, range(3), progress)
         assert {name for _, _, name in results} == {threading.current_thread().name}
+    # Not parallel (a GPU's work): in this thread too, with the caller's thread count.
+    results = _parallel.map_in_order(lambda i: (i, torch.get_num_threads(),
+                                                threading.current_thread().name),
+                                     range(3), parallel=False)
+    assert results == [(i, 2, threading.current_thread().name) for i in range(3)]
 
 
 def test_map_in_order_passes_an_error_on_and_runs_nothing_after_it(two_threads):
