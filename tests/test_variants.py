@@ -100,6 +100,19 @@ def test_vae_parameters_do_not_shadow_estimator_methods(data):
         cross_val_score(det, data, cv=2)
 
 
+@pytest.mark.parametrize("decoder_variance", ["feature", "row"])
+def test_vae_decoder_variance_is_per_feature_or_per_row(data, decoder_variance):
+    det = pa.VAE(decoder_variance=decoder_variance, epochs=3, random_state=0).fit(data)
+    z = torch.randn(5, det.latent_size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        _, logvar = det.module_.decode(z)
+    assert logvar.shape == (5, 12)
+    # One variance per feature, whatever the row; else the decoder's own for each row.
+    assert bool((logvar == logvar[0]).all()) is (decoder_variance == "feature")
+    n_variance_parameters = 12 if decoder_variance == "feature" else 12 * (64 + 1)
+    assert sum(p.numel() for p in det.module_.x_logvar.parameters()) == n_variance_parameters
+
+
 def test_vae_beta_zero_lets_the_posterior_drift(data):
     with_kl = pa.VAE(epochs=15, random_state=0).fit(data).latent_kl(data).mean()
     without = pa.VAE(beta=0.0, epochs=15, random_state=0).fit(data).latent_kl(data).mean()

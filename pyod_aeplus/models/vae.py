@@ -7,6 +7,7 @@ import torch
 from .._validation import check_choice, check_float, check_int, check_sizes
 from ..base import BaseAutoEncoder
 from ..nn import ACTIVATIONS, GaussianVAE
+from ..nn.vae import DECODER_VARIANCES
 
 SCORE_TYPES = ("reconstruction_probability", "elbo", "mse")
 
@@ -39,6 +40,14 @@ class VAE(BaseAutoEncoder):
         gives identical scores on every call, in any chunking or thread.
     activation : str, default='relu'
     dropout : float in [0, 1), default=0.0
+        Dropout after every hidden layer of the encoder and the decoder, in
+        training only.
+    decoder_variance : {'feature', 'row'}, default='feature'
+        The decoder's variance, which the likelihood (and so the score)
+        divides each error by. 'feature': one learned variance per feature,
+        shared by all rows. 'row': predicted by the decoder for each row; the
+        network can then give a row it reconstructs badly (an anomaly) a wide
+        variance and so a likelihood that hides its error.
 
     Attributes
     ----------
@@ -63,7 +72,8 @@ class VAE(BaseAutoEncoder):
 
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score_type="reconstruction_probability", n_draws=16, activation="relu",
-                 dropout=0.0, contamination=0.1, preprocessing="standard", loss="mse",
+                 dropout=0.0, decoder_variance="feature", contamination=0.1,
+                 preprocessing="standard", loss="mse",
                  epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
@@ -78,6 +88,7 @@ class VAE(BaseAutoEncoder):
         check_int("n_draws", self.n_draws, 1)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        check_choice("decoder_variance", self.decoder_variance, DECODER_VARIANCES)
 
     def _scoring_row_bytes(self, n_features):
         # Every posterior draw decodes the row: means, log-variances and
@@ -87,7 +98,7 @@ class VAE(BaseAutoEncoder):
 
     def _build_module(self):
         return GaussianVAE(self.n_features_in_, self.hidden_sizes, self.latent_size,
-                           self.activation, self.dropout)
+                           self.activation, self.dropout, decoder_variance=self.decoder_variance)
 
     def _prepare_fit(self, X, generator):
         noise = torch.randn((self.n_draws, self.latent_size), generator=generator,

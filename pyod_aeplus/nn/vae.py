@@ -11,15 +11,33 @@ from .mlp import mlp_stack
 LOGVAR_MIN, LOGVAR_MAX = -8.0, 8.0
 
 
+DECODER_VARIANCES = ("feature", "row")
+
+
+class FeatureLogVariance(nn.Module):
+    """One learned log-variance per feature, the same for every row."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.logvar = nn.Parameter(torch.zeros(n_features))
+
+    def forward(self, h):
+        return self.logvar.expand(h.shape[0], -1)
+
+
 class GaussianVAE(nn.Module):
     """``q(z|x) = N(mu_z, diag sigma_z^2)`` and ``p(x|z) = N(mu_x, diag sigma_x^2)``.
 
     The decoder's variance is what lets the score be a reconstruction
-    *probability* (An & Cho, 2015) rather than a plain error.
+    *probability* (An & Cho, 2015) rather than a plain error. With
+    ``decoder_variance='feature'`` each feature has one learned variance;
+    with 'row' the decoder predicts it for every row, which lets the network
+    give a row it reconstructs badly a wide variance, and so a likelihood
+    that hides the error.
     """
 
     def __init__(self, n_features, hidden_sizes, latent_size, activation="relu",
-                 dropout=0.0, batch_norm=False):
+                 dropout=0.0, batch_norm=False, decoder_variance="feature"):
         super().__init__()
         enc_sizes = [int(n_features), *map(int, hidden_sizes)]
         self.encoder = mlp_stack(enc_sizes, activation, dropout, batch_norm)
@@ -28,7 +46,10 @@ class GaussianVAE(nn.Module):
         dec_sizes = [int(latent_size), *map(int, reversed(hidden_sizes))]
         self.decoder = mlp_stack(dec_sizes, activation, dropout, batch_norm)
         self.x_mean = nn.Linear(dec_sizes[-1], n_features)
-        self.x_logvar = nn.Linear(dec_sizes[-1], n_features)
+        if decoder_variance == "row":
+            self.x_logvar = nn.Linear(dec_sizes[-1], n_features)
+        else:
+            self.x_logvar = FeatureLogVariance(n_features)
 
     def encode(self, x):
         """Return the posterior's mean and log-variance."""
