@@ -115,7 +115,7 @@ def test_a_subclass_takes_its_parents_entries_before_the_engines():
     parameters = split_entries(dict(split_sections(complete_docstring(_Deeper))[1])["Parameters"])
     header, description = parameters[0][1], parameters[0][2]
     assert header == "hidden_sizes : tuple of int, default=(4, 2)"
-    assert description[-1] == "    This default differs from :class:`DeepAE`'s ((64, 32, 8))."
+    assert description[-1] == "    This default differs from :class:`DeepAE`'s ((64, 32))."
 
 
 def test_a_class_without_a_docstring_keeps_none():

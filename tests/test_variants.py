@@ -223,8 +223,8 @@ def test_deep_ae_mirrors_its_hidden_sizes(data):
 def test_deep_ae_normalized_errors_divide_each_feature_by_its_mean_training_error(data):
     X = data.copy()
     X[:, 0] *= 1e-3  # standardised away, but the network rebuilds it differently
-    plain = pa.DeepAE(epochs=3, random_state=0).fit(X)
-    det = pa.DeepAE(normalize_errors=True, epochs=3, random_state=0).fit(X)
+    plain = pa.DeepAE(normalize_errors=False, epochs=3, random_state=0).fit(X)
+    det = pa.DeepAE(epochs=3, random_state=0).fit(X)  # normalize_errors=True by default
     np.testing.assert_array_equal(plain.error_scale_, np.ones(12, dtype=np.float32))
     # Same network (the option changes the score only), so the plain errors are det's too.
     np.testing.assert_array_equal(plain.reconstruct(X), det.reconstruct(X))
@@ -246,7 +246,8 @@ def test_deep_ae_normalized_errors_divide_each_feature_by_its_mean_training_erro
 
 def test_deep_ae_normalized_errors_floor_a_closely_rebuilt_feature(data):
     X = np.column_stack([data, np.full(len(data), 2.0)])  # constant: scaled to 0 everywhere
-    mean = pa.DeepAE(epochs=3, random_state=0).fit(X).feature_scores(X).mean(axis=0)
+    plain = pa.DeepAE(normalize_errors=False, epochs=3, random_state=0).fit(X)
+    mean = plain.feature_scores(X).mean(axis=0)
     assert mean[-1] < 0.1 * mean.mean()  # rebuilt far more closely than the rest
     det = pa.DeepAE(normalize_errors=True, epochs=3, random_state=0).fit(X)
     # Its scale is the floor, a tenth of the mean over features, not its own tiny error.

@@ -17,16 +17,16 @@ class DeepAE(BaseAutoEncoder):
 
     Parameters
     ----------
-    hidden_sizes : tuple of int, default=(64, 32, 8)
+    hidden_sizes : tuple of int, default=(64, 32)
         Widths of the encoder's layers; the last is the code. The decoder
-        mirrors them.
+        mirrors them. The default is PyOD's AutoEncoder's network.
     activation : str, default='relu'
         Activation after every hidden layer.
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer but the code.
     batch_norm : bool, default=False
         Batch normalisation in every hidden layer (as in PyOD's AutoEncoder).
-    normalize_errors : bool, default=False
+    normalize_errors : bool, default=True
         Divide each feature's error by its mean error on the training rows
         (at least a tenth of the mean over all features) before averaging.
         A feature that the network reconstructs closely then counts as much
@@ -55,8 +55,8 @@ class DeepAE(BaseAutoEncoder):
 
     _size_parameters = "hidden_sizes"
 
-    def __init__(self, hidden_sizes=(64, 32, 8), activation="relu", dropout=0.0,
-                 batch_norm=False, normalize_errors=False, contamination=0.1,
+    def __init__(self, hidden_sizes=(64, 32), activation="relu", dropout=0.0,
+                 batch_norm=False, normalize_errors=True, contamination=0.1,
                  preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
