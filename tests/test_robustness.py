@@ -236,7 +236,7 @@ OWN_BAD_PARAMS = [
     (pa.VAE, {"n_draws": 0}, "n_draws must be >= 1"),
     (pa.VAE, {"latent_size": 0}, "latent_size must be >= 1"),
     (pa.VAE, {"decoder_variance": "column"},
-     "decoder_variance must be one of 'feature', 'row'; got 'column'"),
+     "decoder_variance must be one of 'bounded', 'feature', 'row'; got 'column'"),
 ]
 
 

@@ -100,16 +100,27 @@ def test_vae_parameters_do_not_shadow_estimator_methods(data):
         cross_val_score(det, data, cv=2)
 
 
-@pytest.mark.parametrize("decoder_variance", ["feature", "row"])
+@pytest.mark.parametrize("decoder_variance", ["bounded", "feature", "row"])
 def test_vae_decoder_variance_is_per_feature_or_per_row(data, decoder_variance):
     det = pa.VAE(decoder_variance=decoder_variance, epochs=3, random_state=0).fit(data)
-    z = torch.randn(5, det.latent_size, generator=torch.Generator().manual_seed(0))
+    z = 3 * torch.randn(50, det.latent_size, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         _, logvar = det.module_.decode(z)
-    assert logvar.shape == (5, 12)
-    # One variance per feature, whatever the row; else the decoder's own for each row.
+    assert logvar.shape == (50, 12)
+    # One variance per feature, whatever the row; else one for each row.
     assert bool((logvar == logvar[0]).all()) is (decoder_variance == "feature")
-    n_variance_parameters = 12 if decoder_variance == "feature" else 12 * (64 + 1)
+    if decoder_variance == "bounded":
+        # Within a factor of e of the feature's own variance, never further, even where
+        # the decoder pushes as hard as it can (weights blown up).
+        feature = det.module_.x_logvar.logvar.detach()
+        assert float((logvar - feature).abs().max()) <= 1.0
+        with torch.no_grad():
+            det.module_.x_logvar.row.weight.mul_(1e4)
+            pushed = det.module_.decode(z)[1] - feature
+        assert 0.999 < float(pushed.abs().max()) <= 1.0
+    n_row_parameters = 12 * (64 + 1)  # the decoder's last hidden layer (64) to every feature
+    n_variance_parameters = {"feature": 12, "row": n_row_parameters,
+                             "bounded": 12 + n_row_parameters}[decoder_variance]
     assert sum(p.numel() for p in det.module_.x_logvar.parameters()) == n_variance_parameters
 
 

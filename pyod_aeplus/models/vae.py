@@ -42,12 +42,15 @@ class VAE(BaseAutoEncoder):
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer of the encoder and the decoder, in
         training only.
-    decoder_variance : {'feature', 'row'}, default='feature'
+    decoder_variance : {'bounded', 'feature', 'row'}, default='bounded'
         The decoder's variance, which the likelihood (and so the score)
         divides each error by. 'feature': one learned variance per feature,
         shared by all rows. 'row': predicted by the decoder for each row; the
         network can then give a row it reconstructs badly (an anomaly) a wide
-        variance and so a likelihood that hides its error.
+        variance and so a likelihood that hides its error. 'bounded': each
+        feature's learned variance, which the decoder may move for a row by a
+        factor of at most e either way: room for rows whose features vary
+        more or less than most, none for hiding an error.
 
     Attributes
     ----------
@@ -72,7 +75,7 @@ class VAE(BaseAutoEncoder):
 
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score_type="reconstruction_probability", n_draws=16, activation="relu",
-                 dropout=0.0, decoder_variance="feature", contamination=0.1,
+                 dropout=0.0, decoder_variance="bounded", contamination=0.1,
                  preprocessing="standard", loss="mse",
                  epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, early_stopping=True, patience=10,

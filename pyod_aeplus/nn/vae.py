@@ -11,7 +11,10 @@ from .mlp import mlp_stack
 LOGVAR_MIN, LOGVAR_MAX = -8.0, 8.0
 
 
-DECODER_VARIANCES = ("feature", "row")
+DECODER_VARIANCES = ("bounded", "feature", "row")
+# How far ('bounded') the decoder may move a feature's log-variance for one row:
+# a factor of e either way around the feature's own learned variance.
+VARIANCE_REACH = 1.0
 
 
 class FeatureLogVariance(nn.Module):
@@ -25,19 +28,32 @@ class FeatureLogVariance(nn.Module):
         return self.logvar.expand(h.shape[0], -1)
 
 
+class BoundedLogVariance(nn.Module):
+    """Each feature's learned log-variance, moved for each row by at most ``VARIANCE_REACH``."""
+
+    def __init__(self, n_in, n_features):
+        super().__init__()
+        self.logvar = nn.Parameter(torch.zeros(n_features))
+        self.row = nn.Linear(n_in, n_features)
+
+    def forward(self, h):
+        return self.logvar + VARIANCE_REACH * torch.tanh(self.row(h))
+
+
 class GaussianVAE(nn.Module):
     """``q(z|x) = N(mu_z, diag sigma_z^2)`` and ``p(x|z) = N(mu_x, diag sigma_x^2)``.
 
     The decoder's variance is what lets the score be a reconstruction
-    *probability* (An & Cho, 2015) rather than a plain error. With
-    ``decoder_variance='feature'`` each feature has one learned variance;
-    with 'row' the decoder predicts it for every row, which lets the network
-    give a row it reconstructs badly a wide variance, and so a likelihood
-    that hides the error.
+    *probability* (An & Cho, 2015) rather than a plain error.
+    ``decoder_variance``: 'row', the decoder predicts it for every row (which
+    lets the network give a row it reconstructs badly a wide variance, and so
+    a likelihood that hides the error); 'feature', one learned variance per
+    feature; 'bounded', each feature's learned variance, which the decoder
+    may move for a row by a factor of at most e either way.
     """
 
     def __init__(self, n_features, hidden_sizes, latent_size, activation="relu",
-                 dropout=0.0, batch_norm=False, decoder_variance="feature"):
+                 dropout=0.0, batch_norm=False, decoder_variance="bounded"):
         super().__init__()
         enc_sizes = [int(n_features), *map(int, hidden_sizes)]
         self.encoder = mlp_stack(enc_sizes, activation, dropout, batch_norm)
@@ -48,6 +64,8 @@ class GaussianVAE(nn.Module):
         self.x_mean = nn.Linear(dec_sizes[-1], n_features)
         if decoder_variance == "row":
             self.x_logvar = nn.Linear(dec_sizes[-1], n_features)
+        elif decoder_variance == "bounded":
+            self.x_logvar = BoundedLogVariance(dec_sizes[-1], n_features)
         else:
             self.x_logvar = FeatureLogVariance(n_features)
 
