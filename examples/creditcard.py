@@ -60,7 +60,8 @@ def main(argv=None):
     detectors = {
         "simple (DenseAE, code 12)": DenseAE(code_size=12, **common),
         "sparse (SparseAE, code 12)": SparseAE(code_size=12, sparsity_weight=1e-4, **common),
-        "deep (DeepAE 16-8-4)": DeepAE(hidden_sizes=(16, 8, 4), **common),
+        # The tutorial's network and score (the plain mean error).
+        "deep (DeepAE 16-8-4)": DeepAE(hidden_sizes=(16, 8, 4), normalize_errors=False, **common),
         "denoising (DenoisingAE)": DenoisingAE(hidden_sizes=(16, 8, 4), noise_level=0.1, **common),
         "VAE": VAE(**common),
     }
