@@ -49,10 +49,11 @@ def test_denoising_corrupts_in_training_only(data, noise, monkeypatch):
     det.feature_scores(data)
     det.reconstruct(data)
     assert calls == []
-    # Scoring is the plain error of the clean reconstruction.
+    # Scoring is the error of the clean reconstruction, each feature on its own scale.
     recon = det.reconstruct(data)
     scaled = (data - det.center_) / det.scale_
-    expected = (((recon - det.center_) / det.scale_ - scaled) ** 2).mean(axis=1)
+    errors = ((recon - det.center_) / det.scale_ - scaled) ** 2
+    expected = (errors / det.error_scale_).mean(axis=1)
     np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-6)
 
 

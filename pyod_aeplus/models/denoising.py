@@ -30,8 +30,8 @@ class DenoisingAE(DeepAE):
     (3, 6)
     """
 
-    def __init__(self, noise="gaussian", noise_level=0.2, hidden_sizes=(64, 32, 8),
-                 activation="relu", dropout=0.0, batch_norm=False, normalize_errors=False,
+    def __init__(self, noise="gaussian", noise_level=0.2, hidden_sizes=(64, 32),
+                 activation="relu", dropout=0.0, batch_norm=False, normalize_errors=True,
                  contamination=0.1, preprocessing="standard", loss="mse", epochs="auto",
                  batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
