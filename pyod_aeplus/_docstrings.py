@@ -14,8 +14,8 @@ numpydoc and the API reference all show complete docstrings:
   elsewhere states a default (``default=...``) other than the one in the
   class's signature, the class's default is put in and the entry says that
   it differs from the engine's.
-- **Attributes**: the class's own entries, then the engine's that it does not
-  list.
+- **Attributes**: the class's own entries, then those of its base classes
+  (nearest first) and of the engine that it does not list.
 
 The other sections stay as written. Docstrings are numpydoc-style: a
 section is a title underlined with dashes; an entry starts at the section's
@@ -158,9 +158,12 @@ def complete_docstring(cls):
     chosen += [e for e in own_entries if not seen.intersection(e[0])]
 
     attributes = split_entries(own.get("Attributes", []))
-    listed = {name for names, _, _ in attributes for name in names}
-    attributes += [e for e in _entries_of(engine.__doc__, "Attributes")
-                   if not listed.intersection(e[0])]
+    # The bases' docstrings (nearest first), the engine's last.
+    bases = [b for b in cls.__mro__[1:] if issubclass(b, engine) and b is not engine]
+    for base in [*bases, engine]:
+        listed = {name for names, _, _ in attributes for name in names}
+        attributes += [e for e in _entries_of(base.__doc__, "Attributes")
+                       if not listed.intersection(e[0])]
 
     own["Parameters"] = _entry_lines(chosen)
     own["Attributes"] = _entry_lines(attributes)

@@ -232,11 +232,13 @@ def test_deep_ae_mirrors_its_hidden_sizes(data):
     assert det.encode(data).shape == (600, 4)
 
 
-def test_deep_ae_normalized_errors_divide_each_feature_by_its_mean_training_error(data):
+@pytest.mark.parametrize("name", ["DeepAE", "DenseAE", "SparseAE"])
+def test_normalized_errors_divide_each_feature_by_its_mean_training_error(data, name):
     X = data.copy()
     X[:, 0] *= 1e-3  # standardised away, but the network rebuilds it differently
-    plain = pa.DeepAE(normalize_errors=False, epochs=3, random_state=0).fit(X)
-    det = pa.DeepAE(epochs=3, random_state=0).fit(X)  # normalize_errors=True by default
+    cls = getattr(pa, name)
+    plain = cls(normalize_errors=False, epochs=3, random_state=0).fit(X)
+    det = cls(normalize_errors=True, epochs=3, random_state=0).fit(X)
     np.testing.assert_array_equal(plain.error_scale_, np.ones(12, dtype=np.float32))
     # Same network (the option changes the score only), so the plain errors are det's too.
     np.testing.assert_array_equal(plain.reconstruct(X), det.reconstruct(X))
@@ -252,8 +254,8 @@ def test_deep_ae_normalized_errors_divide_each_feature_by_its_mean_training_erro
     # (or below, where the floor lifted its scale).
     normalised = det.feature_scores(X).mean(axis=0)
     assert np.all(normalised <= 1 + 1e-5) and np.isclose(normalised.max(), 1, rtol=1e-5)
-    with pytest.raises(ValueError, match="normalize_errors"):
-        pa.DeepAE(normalize_errors="yes").fit(X)
+    with pytest.raises(ValueError, match="normalize_errors must be one of True, False; got 'yes'"):
+        cls(normalize_errors="yes").fit(X)
 
 
 def test_deep_ae_normalized_errors_floor_a_closely_rebuilt_feature(data):

@@ -3,9 +3,10 @@
 from .._validation import check_choice, check_int
 from ..base import BaseAutoEncoder
 from ..nn import ACTIVATIONS, MLPAutoEncoder
+from ._scales import ErrorScales
 
 
-class DenseAE(BaseAutoEncoder):
+class DenseAE(ErrorScales, BaseAutoEncoder):
     """Simple autoencoder: input → code (``code_size``) → input, scored by reconstruction error.
 
     Parameters
@@ -14,6 +15,17 @@ class DenseAE(BaseAutoEncoder):
         Width of the single code layer.
     activation : str, default='relu'
         Activation of the code layer (see ``pyod_aeplus.nn.ACTIVATIONS``).
+    normalize_errors : bool, default=False
+        Divide each feature's error by its mean error on the training rows
+        (floored at a tenth of the mean over features) before averaging, as
+        :class:`DeepAE` does by default. Here off by default: the plain mean
+        error, as in the tutorials.
+
+    Attributes
+    ----------
+    error_scale_ : ndarray of shape (n_features,)
+        Each feature's error scale, which its errors are divided by; ones
+        without ``normalize_errors``.
 
     Examples
     --------
@@ -31,7 +43,7 @@ class DenseAE(BaseAutoEncoder):
 
     _size_parameters = "code_size"
 
-    def __init__(self, code_size=8, activation="relu", contamination=0.1,
+    def __init__(self, code_size=8, activation="relu", normalize_errors=False, contamination=0.1,
                  preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
@@ -41,6 +53,7 @@ class DenseAE(BaseAutoEncoder):
     def _check_params(self):
         check_int("code_size", self.code_size, 1)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        self._check_normalize_errors()
 
     def _build_module(self):
         return MLPAutoEncoder(self.n_features_in_, (self.code_size,), self.activation)

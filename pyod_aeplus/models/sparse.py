@@ -33,10 +33,11 @@ class SparseAE(DenseAE):
     """
 
     def __init__(self, code_size=32, sparsity_weight=1e-3, activation="relu",
-                 contamination=0.1, preprocessing="standard", loss="mse", epochs="auto",
-                 batch_size=256, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
-                 early_stopping=True, patience=10, gradient_clip=5.0, mixed_precision=False,
-                 compile=False, device="auto", random_state=None, verbose=0):
+                 normalize_errors=False, contamination=0.1, preprocessing="standard",
+                 loss="mse", epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.1, early_stopping=True, patience=10, gradient_clip=5.0,
+                 mixed_precision=False, compile=False, device="auto", random_state=None,
+                 verbose=0):
         self._store_init_arguments(locals())
 
     def _check_params(self):
