@@ -76,9 +76,8 @@ class VAE(BaseAutoEncoder):
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score_type="reconstruction_probability", n_draws=16, activation="relu",
                  dropout=0.0, decoder_variance="bounded", contamination=0.1,
-                 preprocessing="standard", loss="mse",
-                 epochs="auto", batch_size=256, lr=1e-3, weight_decay=0.0,
-                 validation_fraction=0.1, early_stopping=True, patience=10,
+                 preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
                  device="auto", random_state=None, verbose=0):
         self._store_init_arguments(locals())
