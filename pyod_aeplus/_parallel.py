@@ -84,11 +84,10 @@ def map_in_order(function, items, progress=None, parallel=True):
     a GPU) they run one after another in this thread. Otherwise, with more
     than one torch thread, they run in a pool of as many Python threads (at
     most ``MAP_THREADS``), each call on one torch thread: a chunk of rows is
-    scored by many small
-    operations, which gain little from being split over threads one by one
-    (and torch's idle OpenMP threads, spinning after each operation, slow the
-    other threads down), while chunks scored side by side keep every core
-    busy. With one torch thread the calls run in this thread. Either way each
+    scored by many small operations, which gain little from being split over
+    threads one by one (and torch's idle OpenMP threads, spinning after each
+    operation, slow the other threads down), while chunks scored side by side
+    keep every core busy. With one torch thread the calls run in this thread. Either way each
     call runs on one torch thread, so its result does not depend on the
     number of threads. ``progress.update()`` is called after each result, in
     order; at most two items per thread are in flight, so memory stays
