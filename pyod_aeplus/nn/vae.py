@@ -28,16 +28,15 @@ class FeatureLogVariance(nn.Module):
         return self.logvar.expand(h.shape[0], -1)
 
 
-class BoundedLogVariance(nn.Module):
+class BoundedLogVariance(FeatureLogVariance):
     """Each feature's learned log-variance, moved for each row by at most ``VARIANCE_REACH``."""
 
     def __init__(self, n_in, n_features):
-        super().__init__()
-        self.logvar = nn.Parameter(torch.zeros(n_features))
+        super().__init__(n_features)
         self.row = nn.Linear(n_in, n_features)
 
     def forward(self, h):
-        return self.logvar + VARIANCE_REACH * torch.tanh(self.row(h))
+        return super().forward(h) + VARIANCE_REACH * torch.tanh(self.row(h))
 
 
 class GaussianVAE(nn.Module):
