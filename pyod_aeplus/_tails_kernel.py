@@ -1,7 +1,15 @@
-"""The compiled CPU kernel of :func:`pyod_aeplus._tails.tail_values` (numba).
+"""The compiled CPU kernels of :mod:`pyod_aeplus._tails` (numba).
 
 Imported on first use only: numba takes a moment to import, and its compiled
 code is cached next to this file (or in numba's user cache) after the first run.
+
+Both kernels score a column a tile of rows at a time, in two loops: the
+first finds each value's cell of the column's body table and its fraction
+through the cell (no load depends on a value there, so the compiler
+vectorises it), the second looks the cells up and scores the values above
+the tail's start. Every value is scored by the same float32 operations as
+the torch implementation, whatever the tile it falls in, so a row's score
+does not depend on the other rows.
 """
 
 import math
@@ -14,35 +22,53 @@ from ._tails import TAIL_SHARE
 LOG_SHARE = np.float32(-math.log(TAIL_SHARE))
 CAP = np.float32(1e30)
 ZERO = np.float32(0.0)
+# Rows per tile: the tile's cells, fractions and scores stay in the L1 cache.
+TILE = 512
 
 
-@numba.njit(nogil=True, cache=True, error_model="numpy")
-def tail_score(value, column, low, inv, table, tail_from, threshold, scale):
-    """−log tail probability of ``value`` on ``column`` (float32), as :func:`tail_kernel`."""
-    if value > tail_from[column]:
-        excess = max(value - threshold[column], ZERO)
-        return min(LOG_SHARE + np.log1p(excess / scale[column]), CAP)
-    cells = table.shape[1] - 1
-    top = np.float32(cells)
-    position = min(max((np.sqrt(max(value, ZERO)) - low[column]) * inv[column], ZERO), top)
-    cell = min(np.floor(position), top - 1)
-    fraction = position - cell
-    below = table[column, int(cell)]
-    return below + fraction * (table[column, int(cell) + 1] - below)
+@numba.njit(nogil=True, cache=True, error_model="numpy", boundscheck=False, inline="always")
+def column_scores(values, column, low, inv, table, tail_from, threshold, scale, cell, fraction,
+                  scores):
+    """Scores of ``values`` (one tile of column ``column``) into ``scores[:len(values)]``."""
+    n_rows = values.shape[0]
+    top = np.float32(table.shape[1] - 1)
+    last_cell = top - np.float32(1)
+    start, step = low[column], inv[column]
+    for row in range(n_rows):  # vectorised
+        value = values[row]
+        root = np.sqrt(value if value > ZERO else ZERO)
+        position = (root - start) * step
+        position = position if position > ZERO else ZERO
+        position = position if position < top else top
+        lower = np.floor(position)
+        lower = lower if lower < last_cell else last_cell
+        fraction[row] = position - lower
+        cell[row] = np.int32(lower)
+    body = table[column]
+    edge, threshold, scale = tail_from[column], threshold[column], scale[column]
+    for row in range(n_rows):
+        value = values[row]
+        if value > edge:
+            excess = value - threshold
+            excess = excess if excess > ZERO else ZERO
+            score = LOG_SHARE + np.log1p(excess / scale)
+            scores[row] = score if score < CAP else CAP
+        else:
+            below = body[cell[row]]
+            scores[row] = below + fraction[row] * (body[cell[row] + 1] - below)
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
 def tail_kernel(values, low, inv, table, tail_from, threshold, scale, out):
-    """``out[c, r]``: −log tail probability of ``values[c, r]`` on column ``c`` (float32).
-
-    Column by column, so that a column's table stays in the cache; the same
-    float32 operations, in the same order, as the torch implementation.
-    """
+    """``out[c, r]``: −log tail probability of ``values[c, r]`` on column ``c`` (float32)."""
     n_columns, n_rows = values.shape
+    cell = np.empty(TILE, dtype=np.int32)
+    fraction = np.empty(TILE, dtype=np.float32)
     for column in range(n_columns):
-        for row in range(n_rows):
-            out[column, row] = tail_score(values[column, row], column, low, inv, table,
-                                          tail_from, threshold, scale)
+        for start in range(0, n_rows, TILE):
+            stop = min(start + TILE, n_rows)
+            column_scores(values[column, start:stop], column, low, inv, table, tail_from,
+                          threshold, scale, cell, fraction, out[column, start:stop])
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -55,13 +81,16 @@ def weighted_tail_kernel(values, low, inv, table, tail_from, threshold, scale, w
     within a tile, so the tile's sums stay in the cache.
     """
     n_columns = values.shape[0]
-    tile = 512
-    for start in range(first, last, tile):
-        stop = min(start + tile, last)
-        for row in range(start, stop):
-            out[row] = 0.0
+    cell = np.empty(TILE, dtype=np.int32)
+    fraction = np.empty(TILE, dtype=np.float32)
+    scores = np.empty(TILE, dtype=np.float32)
+    for start in range(first, last, TILE):
+        stop = min(start + TILE, last)
+        sums = out[start:stop]
+        sums[:] = 0.0
         for column in range(n_columns):
+            column_scores(values[column, start:stop], column, low, inv, table, tail_from,
+                          threshold, scale, cell, fraction, scores)
             weight = weights[column]
-            for row in range(start, stop):
-                out[row] += weight * tail_score(values[column, row], column, low, inv, table,
-                                                tail_from, threshold, scale)
+            for row in range(stop - start):  # vectorised
+                sums[row] += weight * scores[row]
