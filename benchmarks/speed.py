@@ -255,6 +255,18 @@ def plot_aeplus(data, path, device):
     plt.close(fig)
 
 
+def cpu_name():
+    """The processor's model name (from /proc/cpuinfo on Linux) and architecture."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return f"{line.split(':', 1)[1].strip()}, {platform.machine()}"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def ratio(rows, case, ours, theirs, key="fit_s"):
     a = next(r for r in rows if r["case"] == case and r["detector"] == ours)
     b = next(r for r in rows if r["case"] == case and r["detector"] == theirs)
@@ -421,7 +433,7 @@ def main(argv=None):
                       f"{cls.__name__} {ratio(rows, 'defaults', cls.__name__, pyod_ae):.1f}x "
                       f"at ROC-AUC {aucs[cls.__name__]:.3f}" for cls in DEFAULT_DETECTORS))
     ratios.append(memmap_line)
-    cpu = platform.processor() or platform.machine()
+    cpu = cpu_name()
     run = "quick" if quick else "full"
     header = [f"# Speed: pyod_aeplus against PyOD's AutoEncoder ({run} run)", "",
               f"Device: {device} ({torch.get_num_threads()} torch threads, {cpu}"
