@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from pyod_aeplus import AEPlus
-from pyod_aeplus.models.aeplus import _within_quantile
+from pyod_aeplus.models.aeplus import _squared_norms, _within_quantile
 
 
 def _residuals(det, X):
@@ -362,3 +362,13 @@ def test_progress_bars_cover_training_and_everything_after(monkeypatch):
     disabled.clear()
     AEPlus(epochs=1, random_state=0).fit(X)
     assert disabled == [True, True]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_squared_norms_block_by_block_equal_the_whole_tensors(dtype):
+    # The typical rows and the principal axes' trim are chosen by these sums:
+    # computed in blocks of rows, they must be the very same values.
+    rows = torch.from_numpy(np.random.default_rng(0).lognormal(size=(1001, 37))).to(dtype)
+    expected = rows.square().sum(dim=1)
+    for block_values in (1, 37 * 10, 2 ** 18):
+        assert torch.equal(_squared_norms(rows, block_values), expected)

@@ -36,6 +36,17 @@ def _evenly_spaced(X, limit):
     return X[_evenly_spaced_index(X.shape[0], limit, X.device)]
 
 
+def _squared_norms(rows, block_values=2 ** 18):
+    """Each row's sum of squares: ``(rows,)``, block by block of rows.
+
+    The same values as ``rows.square().sum(dim=1)`` (each row is summed
+    alone), without a temporary the size of ``rows``: a fresh allocation of
+    tens of megabytes costs more in page faults than the arithmetic.
+    """
+    step = max(1, block_values // max(1, rows.shape[1]))
+    return torch.cat([block.square().sum(dim=1) for block in rows.split(step)])
+
+
 def _within_quantile(size, share):
     """Rows whose ``size`` is within its ``share`` quantile (all rows if that leaves < 2)."""
     keep = size <= torch.quantile(size, share)
@@ -340,7 +351,7 @@ class AEPlus(BaseAutoEncoder):
         center = torch.as_tensor(self.pca_center_, device=residuals.device, dtype=residuals.dtype)
         whitening = torch.as_tensor(self.pca_whitening_, device=residuals.device,
                                     dtype=residuals.dtype)
-        return (aligned_rows(residuals - center) @ whitening).square()
+        return (aligned_rows(residuals - center) @ whitening).square_()
 
     def _tail_columns(self, x, errors, residuals):
         """The values scored by their rarity: ``(rows, features [× 2] [+ axes])``."""
@@ -455,7 +466,7 @@ class AEPlus(BaseAutoEncoder):
             # the axes) and so make themselves look less rare: fit on the rows
             # the trimmed loss treats as normal, those whose residual is within
             # the 1 - trim quantile of residual size.
-            typical = _within_quantile(residuals.square().sum(dim=1), 1 - self._trim())
+            typical = _within_quantile(_squared_norms(residuals), 1 - self._trim())
         x_typical, errors_typical = x[typical], errors[typical]
         residuals_typical = residuals[typical]
         # The median of each scaled feature: the "reconstruction" of the
@@ -521,12 +532,13 @@ class AEPlus(BaseAutoEncoder):
         x = _evenly_spaced(residuals, PCA_ROWS).double()
         # float32 residuals of equal rows still differ by a few ulps; a spread
         # below 1e-4 of their largest magnitude is rounding, not structure.
-        rounding = (1e-4 * float(x.abs().max())) ** 2
+        lowest, highest = torch.aminmax(x)  # the largest magnitude, without an abs() copy
+        rounding = (1e-4 * max(-float(lowest), float(highest))) ** 2
         # Rows with large residuals (anomalies in the training data, at the
         # expected contamination) would tilt the axes towards themselves.
-        x = x[_within_quantile(x.square().sum(dim=1), 1 - self._trim())]
+        x = x[_within_quantile(_squared_norms(x), 1 - self._trim())]
         center = x.mean(dim=0)
-        centered = x - center
+        centered = x.sub_(center)  # x is a copy (the rows kept) and not used again
         if centered.shape[0] < centered.shape[1]:
             # Fewer rows than features (the covariance has rank < rows): the
             # rows' SVD takes O(rows²·d) time and rows·d memory, where the
