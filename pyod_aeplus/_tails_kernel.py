@@ -45,13 +45,13 @@ def column_scores(values, column, low, inv, table, tail_from, threshold, scale, 
         fraction[row] = position - lower
         cell[row] = np.int32(lower)
     body = table[column]
-    edge, threshold, scale = tail_from[column], threshold[column], scale[column]
+    edge, column_threshold, column_scale = tail_from[column], threshold[column], scale[column]
     for row in range(n_rows):
         value = values[row]
         if value > edge:
-            excess = value - threshold
+            excess = value - column_threshold
             excess = excess if excess > ZERO else ZERO
-            score = LOG_SHARE + np.log1p(excess / scale)
+            score = LOG_SHARE + np.log1p(excess / column_scale)
             scores[row] = score if score < CAP else CAP
         else:
             below = body[cell[row]]
