@@ -38,7 +38,9 @@ class BatchedLinear(nn.Module):
             padded = x.new_zeros((members, -(-TINY_PRODUCT // (n_in * n_out)), n_in))
             padded[:, :rows] = x
             return (torch.bmm(padded, self.weight) + self.bias)[:, :rows]
-        return torch.bmm(x, self.weight) + self.bias
+        # In place: the product is a fresh tensor, and the sum the same values
+        # as ``+ self.bias`` without another tensor of its size.
+        return torch.bmm(x, self.weight).add_(self.bias)
 
 
 class EnsembleAutoEncoder(nn.Module):
@@ -107,17 +109,24 @@ class EnsembleAutoEncoder(nn.Module):
         # few members.
         return not torch.is_grad_enabled() and self.n_members <= 16
 
+    def _activate(self, layer, x):
+        # Without gradients a ReLU works in place: every input here is a
+        # fresh product, and its size's allocation costs more than the ReLU.
+        return x.relu_() if isinstance(layer, nn.ReLU) else layer(x)
+
     def _forward_block_diagonal(self, x):
         members = self.n_members
         code_layer, expand_layer = self.encoder[2], self.decoder[0]
         n_code = code_layer.weight.shape[2]
-        hidden = self.encoder[1](self._first_layer(x)).transpose(0, 1).reshape(x.shape[0], -1)
+        hidden = self._activate(self.encoder[1], self._first_layer(x))
+        hidden = hidden.transpose(0, 1).reshape(x.shape[0], -1)
         code = torch.addmm(code_layer.bias.reshape(1, -1), hidden,
                            torch.block_diag(*code_layer.weight))
-        code = self.encoder[3](code).mul_(self.code_mask.reshape(1, -1))
+        code = self._activate(self.encoder[3], code).mul_(self.code_mask.reshape(1, -1))
         hidden = torch.addmm(expand_layer.bias.reshape(1, -1), code,
                              torch.block_diag(*expand_layer.weight))
-        hidden = self.decoder[1](hidden).view(x.shape[0], members, -1).transpose(0, 1)
+        hidden = self._activate(self.decoder[1], hidden).view(x.shape[0], members, -1)
+        hidden = hidden.transpose(0, 1)
         reconstruction = self.decoder[2](hidden)
         return reconstruction, code.view(x.shape[0], members, n_code).transpose(0, 1)
 
