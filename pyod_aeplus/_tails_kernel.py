@@ -28,7 +28,7 @@ TILE = 512
 
 @numba.njit(nogil=True, cache=True, error_model="numpy", boundscheck=False, inline="always")
 def column_scores(values, column, low, inv, table, tail_from, threshold, scale, cell, fraction,
-                  scores):
+                  tail_rows, scores):
     """Scores of ``values`` (one tile of column ``column``) into ``scores[:len(values)]``."""
     n_rows = values.shape[0]
     top = np.float32(table.shape[1] - 1)
@@ -46,16 +46,22 @@ def column_scores(values, column, low, inv, table, tail_from, threshold, scale, 
         cell[row] = np.int32(lower)
     body = table[column]
     edge, column_threshold, column_scale = tail_from[column], threshold[column], scale[column]
+    # Every value is looked up in the body (the cells are clamped into the
+    # table), and the rows above the tail's start are listed without a branch:
+    # they are about a tenth of the values, at random, so a branch per value
+    # would be mispredicted often. Their scores are then taken one by one.
+    n_tail = 0
     for row in range(n_rows):
-        value = values[row]
-        if value > edge:
-            excess = value - column_threshold
-            excess = excess if excess > ZERO else ZERO
-            score = LOG_SHARE + np.log1p(excess / column_scale)
-            scores[row] = score if score < CAP else CAP
-        else:
-            below = body[cell[row]]
-            scores[row] = below + fraction[row] * (body[cell[row] + 1] - below)
+        below = body[cell[row]]
+        scores[row] = below + fraction[row] * (body[cell[row] + 1] - below)
+        tail_rows[n_tail] = row
+        n_tail += values[row] > edge
+    for index in range(n_tail):
+        row = tail_rows[index]
+        excess = values[row] - column_threshold
+        excess = excess if excess > ZERO else ZERO
+        score = LOG_SHARE + np.log1p(excess / column_scale)
+        scores[row] = score if score < CAP else CAP
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -64,11 +70,13 @@ def tail_kernel(values, low, inv, table, tail_from, threshold, scale, out):
     n_columns, n_rows = values.shape
     cell = np.empty(TILE, dtype=np.int32)
     fraction = np.empty(TILE, dtype=np.float32)
+    tail_rows = np.empty(TILE, dtype=np.int32)
     for column in range(n_columns):
         for start in range(0, n_rows, TILE):
             stop = min(start + TILE, n_rows)
             column_scores(values[column, start:stop], column, low, inv, table, tail_from,
-                          threshold, scale, cell, fraction, out[column, start:stop])
+                          threshold, scale, cell, fraction, tail_rows,
+                          out[column, start:stop])
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -83,6 +91,7 @@ def weighted_tail_kernel(values, low, inv, table, tail_from, threshold, scale, w
     n_columns = values.shape[0]
     cell = np.empty(TILE, dtype=np.int32)
     fraction = np.empty(TILE, dtype=np.float32)
+    tail_rows = np.empty(TILE, dtype=np.int32)
     scores = np.empty(TILE, dtype=np.float32)
     for start in range(first, last, TILE):
         stop = min(start + TILE, last)
@@ -90,7 +99,7 @@ def weighted_tail_kernel(values, low, inv, table, tail_from, threshold, scale, w
         sums[:] = 0.0
         for column in range(n_columns):
             column_scores(values[column, start:stop], column, low, inv, table, tail_from,
-                          threshold, scale, cell, fraction, scores)
+                          threshold, scale, cell, fraction, tail_rows, scores)
             weight = weights[column]
             for row in range(stop - start):  # vectorised
                 sums[row] += weight * scores[row]
