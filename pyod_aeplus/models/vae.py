@@ -73,11 +73,14 @@ class VAE(BaseAutoEncoder):
 
     _size_parameters = "hidden_sizes and latent_size"
 
+    # validation_fraction=0.0: trained on every row and stopped on a plateau of
+    # the training loss, which was ahead of a 10 % hold-out on the Classical,
+    # embedding and synthetic-anomaly suites (research notes).
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score_type="reconstruction_probability", n_draws=16, activation="relu",
                  dropout=0.0, decoder_variance="bounded", contamination=0.1,
                  preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
-                 weight_decay=0.0, validation_fraction=0.1, early_stopping=True, patience=10,
+                 weight_decay=0.0, validation_fraction=0.0, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
                  device="auto", random_state=None, verbose=0):
         self._store_init_arguments(locals())
