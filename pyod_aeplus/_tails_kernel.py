@@ -3,11 +3,11 @@
 Imported on first use only: numba takes a moment to import, and its compiled
 code is cached next to this file (or in numba's user cache) after the first run.
 
-Both kernels score a column a tile of rows at a time, in two loops: the
+Both kernels score a column a tile of rows at a time, in three loops: the
 first finds each value's cell of the column's body table and its fraction
 through the cell (no load depends on a value there, so the compiler
-vectorises it), the second looks the cells up and scores the values above
-the tail's start. Every value is scored by the same float32 operations as
+vectorises it), the second looks every value up in the body and lists the
+rows above the tail's start, the third scores those rows by the tail. Every value is scored by the same float32 operations as
 the torch implementation, whatever the tile it falls in, so a row's score
 does not depend on the other rows.
 """
