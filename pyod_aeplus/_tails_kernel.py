@@ -7,9 +7,10 @@ Both kernels score a column a tile of rows at a time, in three loops: the
 first finds each value's cell of the column's body table and its fraction
 through the cell (no load depends on a value there, so the compiler
 vectorises it), the second looks every value up in the body and lists the
-rows above the tail's start, the third scores those rows by the tail. Every value is scored by the same float32 operations as
-the torch implementation, whatever the tile it falls in, so a row's score
-does not depend on the other rows.
+rows above the tail's start, the third scores those rows by the tail.
+Every value is scored by the same float32 operations as the torch
+implementation, whatever the tile it falls in, so a row's score does not
+depend on the other rows.
 """
 
 import math
