@@ -142,6 +142,26 @@ def test_pca_term_whitens_wide_and_long_data(n_rows):
     assert np.isfinite(det.decision_function(X)).all()
 
 
+def test_pca_term_keeps_the_axes_of_least_variance_on_wide_data():
+    from pyod_aeplus.models.aeplus import PCA_AXES
+
+    d = PCA_AXES + 44
+    X = np.random.default_rng(5).normal(size=(800, d)) * np.linspace(0.5, 2.0, d)
+    det = AEPlus(n_estimators=1, epochs=1, contamination=0.05, random_state=0).fit(X)
+    assert det.pca_whitening_.shape == (d, PCA_AXES)
+    assert det.pca_loadings_.shape == (PCA_AXES, d)
+    typical = _typical_residuals(det, X, 0.95)
+    variances = np.linalg.eigvalsh(np.cov(typical.T, bias=True))  # ascending
+    # Each kept axis's variance is 1 / its whitening column's squared norm:
+    # the PCA_AXES smallest of the typical residuals' covariance.
+    kept = np.sort(1.0 / (det.pca_whitening_.astype(np.float64) ** 2).sum(axis=0))
+    np.testing.assert_allclose(kept, variances[:PCA_AXES], rtol=1e-3)
+    assert kept.max() < variances[PCA_AXES]
+    # The features' mean score is still the row score.
+    np.testing.assert_allclose(det.feature_scores(X[:20]).mean(axis=1),
+                               det.decision_function(X[:20]), rtol=1e-5)
+
+
 def test_residuals_are_the_clipped_rows_minus_the_reconstruction(data):
     det = AEPlus(n_estimators=3, epochs=2, clip=2.0, random_state=0).fit(data)
     rows = data[:5].copy()

@@ -18,8 +18,9 @@ from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensembl
 SAMPLE_VALUES, MIN_SAMPLE_ROWS = 2 ** 22, 2048
 # Each column's tails are fitted on at most TAIL_VALUES values in all.
 TAIL_VALUES = 2 ** 24
-# The principal-component term is fitted on at most this many rows.
-PCA_ROWS = 20_000
+# The principal-component term is fitted on at most this many rows, and
+# keeps at most PCA_AXES axes: those of least variance.
+PCA_ROWS, PCA_AXES = 20_000, 256
 
 
 def _evenly_spaced_index(n_rows, limit, device):
@@ -94,10 +95,11 @@ class AEPlus(BaseAutoEncoder):
       the ensemble leaves unexplained in each row (the clipped row minus the
       members' averaged reconstruction) is projected on the principal axes
       of the typical training rows' residuals (those within the ``1 - trim``
-      quantile of residual size), each coordinate divided by its axis's
-      spread (a Mahalanobis distance of the error vector, axis by axis, as
-      in EncDec-AD, Malhotra et al. 2016), scored by rarity the same
-      way and shared out to the features by the squared loadings. The
+      quantile of residual size; at most 256 axes, those of least variance,
+      where the typical residuals are tightest), each coordinate divided by
+      its axis's spread (a Mahalanobis distance of the error vector, axis by
+      axis, as in EncDec-AD, Malhotra et al. 2016), scored by rarity the
+      same way and shared out to the features by the squared loadings. The
       per-feature scores treat errors one feature at a time; this term finds
       rows whose errors break the correlations that normal rows' errors
       have, which matters most on data with many independent directions
@@ -143,7 +145,8 @@ class AEPlus(BaseAutoEncoder):
         Share of each feature's score that comes from the principal-component
         term (0: off); the rest is the ensemble's (networks and marginal term).
         Fitting it costs O(n·d·min(n, d) + min(n, d)³) for n ≤ 20,000 rows
-        and d features: set 0 for data both long and very wide.
+        and d features (set 0 for data both long and very wide); scoring a
+        row costs O(d · min(d, 256)).
     typical_rows : bool, default=True
         Fit the score's normalisers on the typical training rows only.
     clip : float or None, default=5.0
@@ -553,7 +556,12 @@ class AEPlus(BaseAutoEncoder):
         # none left (all residuals alike, as for identical rows) the term
         # scores every row alike.
         keep = variances > max(1e-6 * float(variances.max()), rounding)
-        variances, axes = variances[keep], axes[:, keep]
+        # At most PCA_AXES axes, those of least variance (eigh's order is
+        # ascending): where the typical residuals are tightest, a row that
+        # breaks their correlations stands out most. The bound keeps the
+        # term's cost per row at O(d · PCA_AXES): with every axis of 1,000
+        # features it cost as much as the ensemble and the tails together.
+        variances, axes = variances[keep][:PCA_AXES], axes[:, keep][:, :PCA_AXES]
         self.pca_center_ = center.float().cpu().numpy()
         # Contiguous, so a saved and loaded detector multiplies in the same
         # order (eigh's axes come column-major) and scores bit for bit alike.
