@@ -12,6 +12,7 @@ import contextlib
 import functools
 import itertools
 import math
+import numbers
 import sys
 import time
 
@@ -52,6 +53,11 @@ ROW_BLOCK, ROW_ALIGN = 16, 16
 MIN_FIT_ROWS = 10
 # Largest scaled value a scored row is given to the network (see _map_rows).
 SCORING_LIMIT = 1e15
+# Statistics of the training rows' errors are fitted on the training rows, or
+# on an evenly spaced sample of at most max(MIN_SAMPLE_ROWS, SAMPLE_VALUES /
+# features) of them (statistics_sample_size): a pass that keeps a few values
+# per feature of each sampled row stays bounded in memory.
+SAMPLE_VALUES, MIN_SAMPLE_ROWS = 2 ** 22, 2048
 
 _DETECTORS = {}
 
@@ -124,6 +130,24 @@ def _row_padded(fn, module, x):
     if isinstance(out, tuple):
         return tuple(item[:n_rows] for item in out)
     return out[:n_rows]
+
+
+def statistics_sample_size(n_rows, n_features):
+    """Training rows the post-training statistics are fitted on: all, up to a memory bound."""
+    return min(n_rows, max(MIN_SAMPLE_ROWS, SAMPLE_VALUES // max(1, n_features)))
+
+
+def evenly_spaced_index(n_rows, limit, device):
+    """Indices of at most ``limit`` of ``n_rows`` rows, evenly spaced (deterministic)."""
+    if n_rows <= limit:
+        return torch.arange(n_rows, device=device)
+    return torch.linspace(0, n_rows - 1, limit, device=device).long()
+
+
+def within_quantile(size, share):
+    """Rows whose ``size`` is within its ``share`` quantile (all rows if that leaves < 2)."""
+    keep = size <= torch.quantile(size, share)
+    return keep if int(keep.sum()) >= 2 else torch.ones_like(keep)
 
 
 # The robust scaler works through blocks of columns of about this many values
@@ -342,6 +366,12 @@ class BaseAutoEncoder(BaseDetector):
         ``_post_training_chunks``.
         """
         return None
+
+    def _expected_contamination(self):
+        """``contamination`` as a share of rows; 0.1 for a thresholder, whose share comes later."""
+        if isinstance(self.contamination, numbers.Real):
+            return float(self.contamination)
+        return 0.1
 
     def _post_training_chunks(self, n_rows, n_features):
         """Chunks of work after training (the progress bar's length)."""

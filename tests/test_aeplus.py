@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from pyod_aeplus import AEPlus
-from pyod_aeplus.models.aeplus import _squared_norms, _within_quantile
+from pyod_aeplus.base import within_quantile
+from pyod_aeplus.models.aeplus import _squared_norms
 
 
 def _residuals(det, X):
@@ -112,8 +113,8 @@ def test_normalisers_are_fitted_on_the_typical_rows(data):
     assert np.all(fitted[True].tail_scale_[d:2 * d] < 0.5 * fitted[False].tail_scale_[d:2 * d])
     # With nothing to trim, every row is typical.
     sizes = torch.as_tensor(size)
-    assert _within_quantile(sizes, 1.0).all()
-    assert int(_within_quantile(sizes, 0.95).sum()) == int(np.ceil(0.95 * len(size)))
+    assert within_quantile(sizes, 1.0).all()
+    assert int(within_quantile(sizes, 0.95).sum()) == int(np.ceil(0.95 * len(size)))
 
 
 def _typical_residuals(det, X, share):
@@ -306,11 +307,11 @@ def test_statistics_from_one_pass_equal_their_definitions(data):
 
 
 def test_statistics_of_a_long_set_come_from_an_evenly_spaced_sample(monkeypatch):
-    import pyod_aeplus.models.aeplus as aeplus_module
+    import pyod_aeplus.base
 
     X = np.random.default_rng(0).normal(size=(3000, 4))
-    monkeypatch.setattr(aeplus_module, "SAMPLE_VALUES", 4 * 500)
-    monkeypatch.setattr(aeplus_module, "MIN_SAMPLE_ROWS", 10)
+    monkeypatch.setattr(pyod_aeplus.base, "SAMPLE_VALUES", 4 * 500)
+    monkeypatch.setattr(pyod_aeplus.base, "MIN_SAMPLE_ROWS", 10)
     det = AEPlus(epochs=2, random_state=0).fit(X)
     assert det._sample_size(3000, 4) == 500
     # Every training row is still scored, by the same function as new rows.

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import pyod_aeplus as pa
+from pyod_aeplus.thresholds import MeanStdThreshold
 
 
 @pytest.fixture(scope="module")
@@ -232,10 +233,15 @@ def test_deep_ae_mirrors_its_hidden_sizes(data):
     assert det.encode(data).shape == (600, 4)
 
 
+def _floored(mean):
+    return np.maximum(mean, 0.1 * mean.mean())
+
+
 @pytest.mark.parametrize("name", ["DeepAE", "DenseAE", "SparseAE"])
-def test_normalized_errors_divide_each_feature_by_its_mean_training_error(data, name):
+def test_normalized_errors_divide_each_feature_by_its_mean_error_on_the_typical_rows(data, name):
     X = data.copy()
     X[:, 0] *= 1e-3  # standardised away, but the network rebuilds it differently
+    X[:10, 1] += 20.0  # anomalies in one feature: they must not raise its scale
     cls = getattr(pa, name)
     plain = cls(normalize_errors=False, epochs=3, random_state=0).fit(X)
     det = cls(normalize_errors=True, epochs=3, random_state=0).fit(X)
@@ -243,29 +249,65 @@ def test_normalized_errors_divide_each_feature_by_its_mean_training_error(data, 
     # Same network (the option changes the score only), so the plain errors are det's too.
     np.testing.assert_array_equal(plain.reconstruct(X), det.reconstruct(X))
     errors = plain.feature_scores(X)
-    mean = errors.mean(axis=0)
-    expected_scale = np.maximum(mean, 0.1 * mean.mean())
+    # Typical rows: those that the scales from every row score within the
+    # 1 - contamination quantile; the scales are their mean errors.
+    first = (errors / _floored(errors.mean(axis=0))).mean(axis=1)
+    typical = first <= np.quantile(first, 0.9)
+    assert not typical[:10].any() and typical.sum() == 540
+    expected_scale = _floored(errors[typical].mean(axis=0))
     np.testing.assert_allclose(det.error_scale_, expected_scale, rtol=1e-5)
+    assert det.error_scale_[1] < 0.5 * errors[:, 1].mean()
     np.testing.assert_allclose(det.feature_scores(X), errors / det.error_scale_, rtol=1e-5)
     np.testing.assert_allclose(det.decision_scores_, (errors / det.error_scale_).mean(axis=1),
                                rtol=1e-5)
     np.testing.assert_array_equal(det.decision_function(X), det.decision_scores_)
-    # Every feature weighs the same on the training rows: each one's mean error is 1
+    # Every feature weighs the same on the typical rows: each one's mean error is 1
     # (or below, where the floor lifted its scale).
-    normalised = det.feature_scores(X).mean(axis=0)
+    normalised = det.feature_scores(X)[typical].mean(axis=0)
     assert np.all(normalised <= 1 + 1e-5) and np.isclose(normalised.max(), 1, rtol=1e-5)
     with pytest.raises(ValueError, match="normalize_errors must be one of True, False; got 'yes'"):
         cls(normalize_errors="yes").fit(X)
 
 
+def test_typical_rows_of_the_error_scales_follow_the_contamination(data):
+    errors = pa.DeepAE(normalize_errors=False, epochs=3, random_state=0).fit(data) \
+        .feature_scores(data)
+    first = (errors / _floored(errors.mean(axis=0))).mean(axis=1)
+    for contamination, share in [(0.25, 0.75), (MeanStdThreshold(k=2), 0.9)]:
+        det = pa.DeepAE(contamination=contamination, epochs=3, random_state=0).fit(data)
+        typical = first <= np.quantile(first, share)
+        np.testing.assert_allclose(det.error_scale_, _floored(errors[typical].mean(axis=0)),
+                                   rtol=1e-5)
+
+
+def test_error_scales_of_a_long_set_come_from_an_evenly_spaced_sample(monkeypatch):
+    import pyod_aeplus.base
+
+    X = np.random.default_rng(0).normal(size=(3000, 4))
+    monkeypatch.setattr(pyod_aeplus.base, "SAMPLE_VALUES", 4 * 500)
+    monkeypatch.setattr(pyod_aeplus.base, "MIN_SAMPLE_ROWS", 10)
+    det = pa.DeepAE(epochs=2, random_state=0).fit(X)
+    sample = X[np.linspace(0, 2999, 500).astype(int)]
+    errors = det.feature_scores(sample) * det.error_scale_
+    first = (errors / _floored(errors.mean(axis=0))).mean(axis=1)
+    typical = first <= np.quantile(first, 0.9)
+    np.testing.assert_allclose(det.error_scale_, _floored(errors[typical].mean(axis=0)),
+                               rtol=1e-5)
+    # Every training row is still scored, by the same function as new rows.
+    np.testing.assert_array_equal(det.decision_scores_, det.decision_function(X))
+
+
 def test_deep_ae_normalized_errors_floor_a_closely_rebuilt_feature(data):
     X = np.column_stack([data, np.full(len(data), 2.0)])  # constant: scaled to 0 everywhere
     plain = pa.DeepAE(normalize_errors=False, epochs=3, random_state=0).fit(X)
-    mean = plain.feature_scores(X).mean(axis=0)
+    errors = plain.feature_scores(X)
+    first = (errors / _floored(errors.mean(axis=0))).mean(axis=1)
+    mean = errors[first <= np.quantile(first, 0.9)].mean(axis=0)  # on the typical rows
     assert mean[-1] < 0.1 * mean.mean()  # rebuilt far more closely than the rest
     det = pa.DeepAE(normalize_errors=True, epochs=3, random_state=0).fit(X)
     # Its scale is the floor, a tenth of the mean over features, not its own tiny error.
     np.testing.assert_allclose(det.error_scale_[-1], 0.1 * mean.mean(), rtol=1e-5)
+    assert det.error_scale_[-1] > 5 * mean[-1]
     assert np.isfinite(det.decision_scores_).all()
 
 

@@ -1,7 +1,6 @@
 """AEPlus: a robust autoencoder ensemble meant as a drop-in default detector."""
 
 import math
-import numbers
 
 import numpy as np
 import torch
@@ -9,13 +8,10 @@ import torch
 from .._tails import (TAIL_KNOTS, column_medians, fit_tails, tail_values,
                       weighted_tail_values)
 from .._validation import check_choice, check_float, check_int
-from ..base import ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows, chunkwise
+from ..base import (ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows, chunkwise,
+                    evenly_spaced_index, statistics_sample_size, within_quantile)
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 
-# The statistics are fitted on the training rows, or on an evenly spaced sample
-# of at most max(MIN_SAMPLE_ROWS, SAMPLE_VALUES / features) of them: the pass
-# keeps two values per feature of each sampled row.
-SAMPLE_VALUES, MIN_SAMPLE_ROWS = 2 ** 22, 2048
 # Each column's tails are fitted on at most TAIL_VALUES values in all.
 TAIL_VALUES = 2 ** 24
 # The principal-component term is fitted on at most this many rows, and
@@ -23,18 +19,11 @@ TAIL_VALUES = 2 ** 24
 PCA_ROWS, PCA_AXES = 20_000, 256
 
 
-def _evenly_spaced_index(n_rows, limit, device):
-    """Indices of at most ``limit`` of ``n_rows`` rows, evenly spaced (deterministic)."""
-    if n_rows <= limit:
-        return torch.arange(n_rows, device=device)
-    return torch.linspace(0, n_rows - 1, limit, device=device).long()
-
-
 def _evenly_spaced(X, limit):
     """At most ``limit`` rows of ``X``, evenly spaced (deterministic, no generator)."""
     if X.shape[0] <= limit:
         return X
-    return X[_evenly_spaced_index(X.shape[0], limit, X.device)]
+    return X[evenly_spaced_index(X.shape[0], limit, X.device)]
 
 
 def _squared_norms(rows, block_values=2 ** 18):
@@ -46,12 +35,6 @@ def _squared_norms(rows, block_values=2 ** 18):
     """
     step = max(1, block_values // max(1, rows.shape[1]))
     return torch.cat([block.square().sum(dim=1) for block in rows.split(step)])
-
-
-def _within_quantile(size, share):
-    """Rows whose ``size`` is within its ``share`` quantile (all rows if that leaves < 2)."""
-    keep = size <= torch.quantile(size, share)
-    return keep if int(keep.sum()) >= 2 else torch.ones_like(keep)
 
 
 def _auto_or_int(name, value):
@@ -260,9 +243,7 @@ class AEPlus(BaseAutoEncoder):
     def _trim(self):
         if self.trim_fraction != "auto":
             return float(self.trim_fraction)
-        if isinstance(self.contamination, numbers.Real):
-            return float(self.contamination)
-        return 0.1
+        return self._expected_contamination()
 
     # -- network and training -----------------------------------------------------
     def _prepare_fit(self, X, generator):
@@ -429,7 +410,7 @@ class AEPlus(BaseAutoEncoder):
     # -- statistics of the training rows, from one pass -----------------------------------
     def _sample_size(self, n_rows, n_features):
         """Training rows the statistics are fitted on (evenly spaced): all, up to a memory bound."""
-        return min(n_rows, max(MIN_SAMPLE_ROWS, SAMPLE_VALUES // n_features))
+        return statistics_sample_size(n_rows, n_features)
 
     def _post_training_chunks(self, n_rows, n_features):
         step = self._chunk_rows(n_features)
@@ -452,7 +433,7 @@ class AEPlus(BaseAutoEncoder):
         device = next(module.parameters()).device
         step = self._chunk_rows(d)
         sample = self._sample_size(n_rows, d)
-        index = None if sample == n_rows else _evenly_spaced_index(n_rows, sample, X.device)
+        index = None if sample == n_rows else evenly_spaced_index(n_rows, sample, X.device)
 
         def sampled_terms(lo):
             rows = X[lo:lo + step] if index is None else X[index[lo:lo + step]]
@@ -469,7 +450,7 @@ class AEPlus(BaseAutoEncoder):
             # the axes) and so make themselves look less rare: fit on the rows
             # the trimmed loss treats as normal, those whose residual is within
             # the 1 - trim quantile of residual size.
-            typical = _within_quantile(_squared_norms(residuals), 1 - self._trim())
+            typical = within_quantile(_squared_norms(residuals), 1 - self._trim())
         x_typical, errors_typical = x[typical], errors[typical]
         residuals_typical = residuals[typical]
         # The median of each scaled feature: the "reconstruction" of the
@@ -539,7 +520,7 @@ class AEPlus(BaseAutoEncoder):
         rounding = (1e-4 * max(-float(lowest), float(highest))) ** 2
         # Rows with large residuals (anomalies in the training data, at the
         # expected contamination) would tilt the axes towards themselves.
-        x = x[_within_quantile(_squared_norms(x), 1 - self._trim())]
+        x = x[within_quantile(_squared_norms(x), 1 - self._trim())]
         center = x.mean(dim=0)
         centered = x.sub_(center)  # x is a copy (the rows kept) and not used again
         if centered.shape[0] < centered.shape[1]:

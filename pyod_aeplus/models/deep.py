@@ -21,18 +21,24 @@ class DeepAE(ErrorScales, BaseAutoEncoder):
     batch_norm : bool, default=False
         Batch normalisation in every hidden layer (as in PyOD's AutoEncoder).
     normalize_errors : bool, default=True
-        Divide each feature's error by its mean error on the training rows
-        (at least a tenth of the mean over all features) before averaging.
-        A feature that the network reconstructs closely then counts as much
-        as one it reconstructs loosely: a large error where errors are
-        usually small is the rarer event. Without it, the score is the plain
-        mean error and the loosely reconstructed features dominate it.
+        Divide each feature's error by its mean error on the typical
+        training rows (at least a tenth of the mean over all features)
+        before averaging. A feature that the network reconstructs closely
+        then counts as much as one it reconstructs loosely: a large error
+        where errors are usually small is the rarer event. The typical rows
+        are those whose score, with scales from every training row, is
+        within the ``1 - contamination`` quantile (0.9 with a thresholder):
+        anomalies in the training rows would otherwise raise the scales of
+        the features they break, and so hide. Fitted on an evenly spaced
+        sample of the training rows when there are many. Without it, the
+        score is the plain mean error and the loosely reconstructed
+        features dominate it.
 
     Attributes
     ----------
     error_scale_ : ndarray of shape (n_features,)
-        Each feature's error scale (its mean error on the training rows,
-        floored), which its errors are divided by; ones without
+        Each feature's error scale (its mean error on the typical training
+        rows, floored), which its errors are divided by; ones without
         ``normalize_errors``.
 
     Examples

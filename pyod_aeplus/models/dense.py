@@ -16,8 +16,9 @@ class DenseAE(ErrorScales, BaseAutoEncoder):
     activation : str, default='relu'
         Activation of the code layer (see ``pyod_aeplus.nn.ACTIVATIONS``).
     normalize_errors : bool, default=False
-        Divide each feature's error by its mean error on the training rows
-        (floored at a tenth of the mean over features) before averaging, as
+        Divide each feature's error by its mean error on the typical
+        training rows (floored at a tenth of the mean over features) before
+        averaging, as
         :class:`DeepAE` does by default. Here off by default: the plain mean
         error, as in the tutorials.
 
