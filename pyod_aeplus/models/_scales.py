@@ -52,6 +52,8 @@ class ErrorScales:
         # features they break, and so hide themselves: the scales are the
         # mean errors of the rows that the first scales (from every row) score
         # within the 1 - contamination quantile, as a threshold would.
+        # Every reduction runs chunk by chunk, each chunk on one thread
+        # (chunkwise), so the scales do not depend on the number of threads.
         first = _floored_mean(sums, len(index))
         sizes = torch.cat(chunkwise(lambda e: (e / first).mean(dim=1), errors, device))
         typical = within_quantile(sizes, 1 - self._expected_contamination())
