@@ -15,10 +15,10 @@ value's score is −log of its tail probability:
 Scoring evaluates the body from a table per column: the body's values at
 ``GRID_CELLS + 1`` points evenly spaced in the square root of the value
 (the columns are squared errors and distances, dense near 0), linearly
-interpolated. Two implementations compute the same values: torch operations
-(any device) and a compiled kernel for the CPU (about ten times faster than
-the same work in torch operations, which matters: scoring one row of 20
-features scores 60 values).
+interpolated. Two implementations compute the same values (the tail's to
+within a few float32 ulps): torch operations (any device) and a compiled
+kernel for the CPU (about ten times faster than the same work in torch
+operations, which matters: scoring one row of 20 features scores 60 values).
 """
 
 import math
@@ -199,9 +199,8 @@ def tail_values(columns, knots, threshold, scale):
 def weighted_tail_values(columns, knots, threshold, scale, weights):
     """``Σ_c weights[c] · tail score`` of each row: ``(rows,)`` float64.
 
-    ``columns`` is ``(C, rows)`` (column-major: the kernel works through one
-    column, and its table, at a time). The same sum as weighting
-    :func:`tail_values` and adding along each row, without the
+    ``columns`` is ``(rows, C)``, as for :func:`tail_values`. The same sum as
+    weighting :func:`tail_values` and adding along each row, without the
     ``(rows, C)`` scores in between.
     """
     tables = _cached_tables(knots, threshold)
@@ -213,11 +212,11 @@ def weighted_tail_values(columns, knots, threshold, scale, weights):
             args = (low, inv, table, tail_from, np.ascontiguousarray(threshold, dtype=np.float32),
                     np.ascontiguousarray(scale, dtype=np.float32),
                     np.ascontiguousarray(weights, dtype=np.float64))
-            out = np.empty(values.shape[1], dtype=np.float64)
+            out = np.empty(values.shape[0], dtype=np.float64)
             in_parallel(lambda lo, hi: kernel(values, *args, lo, hi, out),
-                         values.shape[1], values.size)
+                         values.shape[0], values.size)
             return torch.from_numpy(out)
-    values = tail_values_torch(columns.T, *tables, threshold, scale).double()
+    values = tail_values_torch(columns, *tables, threshold, scale).double()
     return values @ torch.as_tensor(weights, device=values.device, dtype=torch.float64)
 
 

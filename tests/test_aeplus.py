@@ -393,3 +393,22 @@ def test_squared_norms_block_by_block_equal_the_whole_tensors(dtype):
     expected = rows.square().sum(dim=1)
     for block_values in (1, 37 * 10, 2 ** 18):
         assert torch.equal(_squared_norms(rows, block_values), expected)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_compiled_row_terms_equal_the_torch_operations(data, loss, monkeypatch):
+    from pyod_aeplus.models import aeplus
+
+    assert aeplus._member_means_kernel() is not None  # numba is a dependency
+    det = AEPlus(n_estimators=3, epochs=2, loss=loss, random_state=0).fit(data)
+    rows = data[:37].copy()
+    rows[0, 0] = 1e3  # beyond the clip: the error is taken against the raw value
+
+    def terms():
+        return [det._map_rows(rows, lambda module, x: det._row_terms(module, x)[i])
+                for i in (0, 1)]
+
+    compiled = terms()
+    monkeypatch.setattr(aeplus, "_KERNEL", [None])
+    for got, expected in zip(compiled, terms()):
+        np.testing.assert_array_equal(got, expected)

@@ -42,11 +42,11 @@ def test_weighted_sum_equals_the_weighted_scores(fitted):
     train, knots, threshold, scale = fitted
     values = _new_values(train)
     weights = np.array([0.5, 0.25, 0.125, 2.0])
-    summed = _tails.weighted_tail_values(values.T.contiguous(), knots, threshold, scale, weights)
+    summed = _tails.weighted_tail_values(values, knots, threshold, scale, weights)
     expected = _tails.tail_values(values, knots, threshold, scale).double() @ torch.tensor(weights)
     np.testing.assert_allclose(summed, expected, rtol=1e-6)
     # One row at a time: the same sums (they run over the columns, not the rows).
-    one_by_one = torch.cat([_tails.weighted_tail_values(values[i:i + 1].T.contiguous(), knots,
+    one_by_one = torch.cat([_tails.weighted_tail_values(values[i:i + 1], knots,
                                                         threshold, scale, weights)
                             for i in range(0, len(values), 97)])
     np.testing.assert_array_equal(one_by_one, summed[::97])
@@ -84,3 +84,15 @@ def test_ties_share_their_middle_rank_and_near_ties_score_alike(fitted):
     constant = _tails.tail_values(torch.tensor([[2.0], [2.0 + 1e-6], [0.0]]), knots[3:],
                                   threshold[3:], scale[3:]).ravel()
     assert constant[0] == constant[1] == constant[2]
+
+
+def test_compiled_log1p_is_within_a_few_float32_ulps_of_the_exact_value():
+    from pyod_aeplus._tails_kernel import log1p
+
+    rng = np.random.default_rng(0)
+    values = np.concatenate([[0.0, 1e-30, 1e-8, 6e-8, 1e-7, 1.0, 3.4e38],
+                             10.0 ** rng.uniform(-12, 38, 2000)]).astype(np.float32)
+    computed = np.array([log1p(value) for value in values], dtype=np.float64)
+    exact = np.log1p(values.astype(np.float64))
+    np.testing.assert_allclose(computed, exact, rtol=3e-7, atol=0)
+    assert log1p(np.float32(np.inf)) == np.inf

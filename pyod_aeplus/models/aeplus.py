@@ -37,6 +37,34 @@ def _squared_norms(rows, block_values=2 ** 18):
     return torch.cat([block.square().sum(dim=1) for block in rows.split(step)])
 
 
+_KERNEL = []
+
+
+def _member_means_kernel():
+    """The compiled kernel of the members' mean errors, or None where numba is missing."""
+    if not _KERNEL:
+        try:
+            from ._aeplus_kernel import member_means
+        except ImportError:
+            member_means = None
+        _KERNEL.append(member_means)
+    return _KERNEL[0]
+
+
+def _padded_row_array(x):
+    """A C-contiguous array of ``x``'s rows with the padding they are laid out with.
+
+    ``(rows, row stride)``, sharing ``x``'s memory: compiled loops over a
+    contiguous array are vectorised, over a strided one they are not.
+    """
+    rows, width = x.shape
+    if x.stride(1) != 1 or x.stride(0) < width or rows == 0 or (
+            x.storage_offset() + rows * x.stride(0)
+            > x.untyped_storage().nbytes() // x.element_size()):
+        return np.ascontiguousarray(x.numpy())
+    return torch.as_strided(x, (rows, x.stride(0)), (x.stride(0), 1)).numpy()
+
+
 def _auto_or_int(name, value):
     if value != "auto":
         check_int(name, value, 1)
@@ -308,6 +336,20 @@ class AEPlus(BaseAutoEncoder):
         # Each row 64-byte aligned, as the engine lays out the rows it scores:
         # a row's products then do not depend on the other rows (see padded_rows).
         clipped = aligned_rows(self._clipped(x))
+        kernel = None
+        if x.device.type == "cpu" and module.shared_input and not torch.is_grad_enabled():
+            kernel = _member_means_kernel()
+        if kernel is not None:
+            # The same values as below, in one pass over the reconstructions.
+            hidden, _ = module.last_hidden(clipped)
+            last = module.decoder[2]
+            products = np.ascontiguousarray(last.product(hidden).numpy())
+            errors = x.new_empty(x.shape)
+            residuals = x.new_empty(x.shape)
+            kernel(products, last.bias.detach().squeeze(1).numpy(), _padded_row_array(x),
+                   _padded_row_array(clipped), self.loss == "mse", errors.numpy(),
+                   residuals.numpy())
+            return errors, residuals
         reconstructions = module(clipped)[0]  # (members, rows, features)
         if module.shared_input:
             averaged = reconstructions.mean(dim=0)
@@ -372,13 +414,10 @@ class AEPlus(BaseAutoEncoder):
     def _scores_from_terms(self, x, errors, residuals, per_feature):
         """Feature scores ``(rows, features)`` or row scores ``(rows,)`` from the row terms."""
         if not per_feature:
-            # The features' mean, as one weighted sum over the tail columns
-            # (column-major: the compiled kernel's layout), no per-feature scores.
-            columns = [errors.T, self._marginal_errors(x).T] if self.marginal else [errors.T]
-            if self.pca_weight > 0:
-                columns.append(self._pca_values(residuals).T)
-            return weighted_tail_values(torch.cat(columns), self.tail_knots_,
-                                        self.tail_threshold_, self.tail_scale_,
+            # The features' mean, as one weighted sum over the tail columns,
+            # without per-feature scores.
+            return weighted_tail_values(self._tail_columns(x, errors, residuals),
+                                        self.tail_knots_, self.tail_threshold_, self.tail_scale_,
                                         self._column_weights(x.shape[1]))
         values = self._tail_values(x, errors, residuals)
         d = x.shape[1]

@@ -26,6 +26,12 @@ class BatchedLinear(nn.Module):
         nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        # In place: the product is a fresh tensor, and the sum the same values
+        # as ``+ self.bias`` without another tensor of its size.
+        return self.product(x).add_(self.bias)
+
+    def product(self, x):
+        """``x`` times each member's weight, without the bias: ``(members, rows, out)``, fresh."""
         # Not baddbmm: with the bias fused in, a row's result depended (by an
         # ulp) on how many rows were multiplied with it.
         rows = x.shape[1]
@@ -37,10 +43,8 @@ class BatchedLinear(nn.Module):
             # with it. Padded, every product goes to the same routine.
             padded = x.new_zeros((members, -(-TINY_PRODUCT // (n_in * n_out)), n_in))
             padded[:, :rows] = x
-            return (torch.bmm(padded, self.weight) + self.bias)[:, :rows]
-        # In place: the product is a fresh tensor, and the sum the same values
-        # as ``+ self.bias`` without another tensor of its size.
-        return torch.bmm(x, self.weight).add_(self.bias)
+            return torch.bmm(padded, self.weight)[:, :rows]
+        return torch.bmm(x, self.weight)
 
 
 class EnsembleAutoEncoder(nn.Module):
@@ -92,14 +96,23 @@ class EnsembleAutoEncoder(nn.Module):
         return out.view(x.shape[0], members, hidden).transpose(0, 1)
 
     def forward(self, x):
+        hidden, code = self.last_hidden(x)
+        return self.decoder[2](hidden), code
+
+    def last_hidden(self, x):
+        """The decoder's last hidden layer ``(members, n, hidden)`` and the code.
+
+        The reconstruction is ``self.decoder[2]`` of the first: ``forward``
+        without its last layer, for a caller that works on the product.
+        """
         if x.dim() == 2 and self._block_diagonal():
-            return self._forward_block_diagonal(x)
+            return self._last_hidden_block_diagonal(x)
         if x.dim() == 2:
             hidden = self.encoder[1](self._first_layer(x))
         else:
             hidden = self.encoder[1](self.encoder[0](x * self.input_mask))
         code = self.encoder[3](self.encoder[2](hidden)) * self.code_mask
-        return self.decoder(code), code
+        return self.decoder[1](self.decoder[0](code)), code
 
     def _block_diagonal(self):
         # Scoring (no gradients) a few members: the two small middle layers as
@@ -114,7 +127,7 @@ class EnsembleAutoEncoder(nn.Module):
         # fresh product, and its size's allocation costs more than the ReLU.
         return x.relu_() if isinstance(layer, nn.ReLU) else layer(x)
 
-    def _forward_block_diagonal(self, x):
+    def _last_hidden_block_diagonal(self, x):
         members = self.n_members
         code_layer, expand_layer = self.encoder[2], self.decoder[0]
         n_code = code_layer.weight.shape[2]
@@ -126,9 +139,7 @@ class EnsembleAutoEncoder(nn.Module):
         hidden = torch.addmm(expand_layer.bias.reshape(1, -1), code,
                              torch.block_diag(*expand_layer.weight))
         hidden = self._activate(self.decoder[1], hidden).view(x.shape[0], members, -1)
-        hidden = hidden.transpose(0, 1)
-        reconstruction = self.decoder[2](hidden)
-        return reconstruction, code.view(x.shape[0], members, n_code).transpose(0, 1)
+        return hidden.transpose(0, 1), code.view(x.shape[0], members, n_code).transpose(0, 1)
 
 
 def ensemble_relu_layers(module):
