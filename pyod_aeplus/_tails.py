@@ -112,7 +112,26 @@ def body_tables(knots, threshold):
     as tied, and so does a value that close to the threshold: float32
     products round a few ulps (~1e-7) differently from row to row, and a
     steep body would turn that into different scores for equal rows.
+
+    A compiled kernel makes them on the CPU (numba; else torch operations):
+    with thousands of columns, torch's operations on whole tables cost a
+    noticeable share of a fit.
     """
+    kernel = _cpu_kernel("body_table_kernel")
+    if kernel is None:
+        return body_tables_torch(knots, threshold)
+    knots = np.ascontiguousarray(knots, dtype=np.float64)
+    threshold = np.ascontiguousarray(threshold, dtype=np.float64)
+    n_columns = knots.shape[0]
+    low, inv, tail_from = (np.empty(n_columns, dtype=np.float32) for _ in range(3))
+    table = np.empty((n_columns, GRID_CELLS + 1), dtype=np.float32)
+    in_parallel(lambda lo, hi: kernel(knots, threshold, lo, hi, low, inv, table, tail_from),
+                n_columns, table.size)
+    return tuple(torch.from_numpy(a) for a in (low, inv, table, tail_from))
+
+
+def body_tables_torch(knots, threshold):
+    """:func:`body_tables` from torch operations (the same values as the compiled kernel)."""
     knots = torch.as_tensor(knots, dtype=torch.float64, device="cpu")
     threshold = torch.as_tensor(threshold, dtype=torch.float64, device="cpu")
     n_knots = knots.shape[1]

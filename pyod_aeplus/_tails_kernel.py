@@ -20,7 +20,7 @@ import math
 import numba
 import numpy as np
 
-from ._tails import TAIL_SHARE
+from ._tails import GRID_CELLS, TAIL_SHARE, TIE_TOLERANCE
 
 LOG_SHARE = np.float32(-math.log(TAIL_SHARE))
 CAP = np.float32(1e30)
@@ -129,3 +129,57 @@ def weighted_tail_kernel(values, low, inv, table, tail_from, threshold, scale, w
             weight = weights[index]
             for row in range(stop - start):  # vectorised
                 sums[row] += weight * scores[row]
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def body_table_kernel(knots, threshold, first, last, low, inv, table, tail_from):
+    """:func:`~pyod_aeplus._tails.body_tables` of columns ``first`` to ``last``, into the outputs.
+
+    The same float64 operations, column by column: the points that enclose
+    each edge are found by one walk along the column's points (the edges
+    rise), not a binary search per edge.
+    """
+    n_knots = knots.shape[1]
+    points = np.empty(n_knots + 1)
+    ranks = np.empty(n_knots + 1)
+    for column in range(first, last):
+        points[:n_knots] = knots[column]
+        points[n_knots] = max(threshold[column], knots[column, n_knots - 1])
+        largest = 0.0
+        for i in range(n_knots + 1):
+            largest = max(largest, abs(points[i]))
+        tolerance = TIE_TOLERANCE * largest
+        # Points within the tolerance of the previous one join its block, at
+        # its first value; tied points share the middle rank of their block.
+        start = 0
+        for i in range(1, n_knots + 2):
+            if i == n_knots + 1 or points[i] - points[i - 1] > tolerance:
+                rank = (start + (i - 1)) / 2 + 0.5
+                for j in range(start, i):
+                    points[j] = points[start]
+                    ranks[j] = rank
+                start = i
+        # The threshold, unless tied with knots, has rank n_knots.
+        block = n_knots
+        while block > 0 and points[block - 1] == points[n_knots]:
+            block -= 1
+        if block == n_knots:
+            ranks[n_knots] = n_knots
+        start_root = math.sqrt(max(points[0], 0.0))
+        width = math.sqrt(max(points[n_knots], 0.0)) - start_root
+        low[column] = start_root
+        inv[column] = GRID_CELLS / width if width > 0 else 0.0
+        tail_from[column] = threshold[column] + tolerance
+        right = 0
+        for cell in range(GRID_CELLS + 1):
+            edge = start_root + cell / GRID_CELLS * width
+            edge = edge * edge
+            while right <= n_knots and points[right] <= edge:
+                right += 1
+            enclosing = min(max(right, 1), n_knots)
+            x0, x1 = points[enclosing - 1], points[enclosing]
+            r0, r1 = ranks[enclosing - 1], ranks[enclosing]
+            fraction = (edge - x0) / (x1 - x0) if x1 > x0 else 1.0
+            rank = r0 + min(max(fraction, 0.0), 1.0) * (r1 - r0)
+            rank = min(max(rank, ranks[0]), float(n_knots))
+            table[column, cell] = -np.log1p(-(1 - TAIL_SHARE) * rank / n_knots)

@@ -38,6 +38,21 @@ def test_compiled_kernel_equals_the_torch_implementation(fitted):
     assert compiled.is_contiguous()
 
 
+def test_compiled_body_tables_equal_the_torch_implementation(fitted):
+    train, knots, threshold, scale = fitted
+    # Also columns of zeros, of near ties (within the tolerance) and of tiny values.
+    rng = np.random.default_rng(2)
+    more = np.column_stack([np.zeros(5000), 1 + 1e-9 * rng.integers(0, 2, 5000),
+                            1e-6 * rng.chisquare(1, 5000)]).astype(np.float32)
+    extra = [t.numpy() for t in _tails.fit_tails(torch.from_numpy(more))]
+    knots = np.concatenate([knots, extra[0]])
+    threshold = np.concatenate([threshold, extra[1]])
+    for compiled, reference in zip(_tails.body_tables(knots, threshold),
+                                   _tails.body_tables_torch(knots, threshold)):
+        assert compiled.dtype == reference.dtype == torch.float32
+        torch.testing.assert_close(compiled, reference, rtol=0, atol=0)
+
+
 def test_weighted_sum_equals_the_weighted_scores(fitted):
     train, knots, threshold, scale = fitted
     values = _new_values(train)
