@@ -30,6 +30,7 @@ from pyod_aeplus.benchmark.report import _markdown_table  # noqa: E402
 VARIANTS = {
     "AEPlus (all components)": {},
     "- ensemble (n_estimators=1)": {"n_estimators": 1},
+    "- members' median error (member_error='mean')": {"member_error": "mean"},
     "- trimmed loss (trim_fraction=0)": {"trim_fraction": 0.0},
     "- normalised errors": {"normalize_errors": False},
     "- tail scores (tail_scores=False)": {"tail_scores": False},

@@ -251,6 +251,7 @@ def test_smallest_inputs():
 
 @pytest.mark.parametrize("params,message", [
     ({"n_estimators": 0}, "n_estimators must be >= 1"),
+    ({"member_error": "max"}, "member_error must be one of"),
     ({"feature_fraction": 0.0}, "feature_fraction must be"),
     ({"trim_fraction": 0.5}, "trim_fraction must be"),
     ({"clip": 0.0}, "clip must be"),
@@ -276,7 +277,9 @@ def test_statistics_from_one_pass_equal_their_definitions(data):
     with torch.no_grad():
         clipped = x.clamp(-det.clip, det.clip)
         members = det.module_(clipped)[0]  # (members, rows, features)
-    errors = (members - x).square().mean(dim=0)
+    # The members' median error: the mean of the 4th and 5th of eight.
+    ordered_errors = (members - x).square().sort(dim=0).values
+    errors = (ordered_errors[3] + ordered_errors[4]) / 2
     residuals = clipped - members.mean(dim=0)
     size = residuals.square().sum(dim=1)
     typical = size <= torch.quantile(size, 0.9)
@@ -396,11 +399,15 @@ def test_squared_norms_block_by_block_equal_the_whole_tensors(dtype):
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae"])
-def test_compiled_row_terms_equal_the_torch_operations(data, loss, monkeypatch):
+@pytest.mark.parametrize("member_error,n_estimators", [("median", 4), ("median", 3),
+                                                       ("mean", 3)])
+def test_compiled_row_terms_equal_the_torch_operations(data, loss, member_error, n_estimators,
+                                                       monkeypatch):
     from pyod_aeplus.models import aeplus
 
     assert aeplus._member_means_kernel() is not None  # numba is a dependency
-    det = AEPlus(n_estimators=3, epochs=2, loss=loss, random_state=0).fit(data)
+    det = AEPlus(n_estimators=n_estimators, member_error=member_error, epochs=2, loss=loss,
+                 random_state=0).fit(data)
     rows = data[:37].copy()
     rows[0, 0] = 1e3  # beyond the clip: the error is taken against the raw value
 
@@ -412,3 +419,26 @@ def test_compiled_row_terms_equal_the_torch_operations(data, loss, monkeypatch):
     monkeypatch.setattr(aeplus, "_KERNEL", [None])
     for got, expected in zip(compiled, terms()):
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("feature_fraction", [1.0, 0.5])
+def test_each_features_error_is_the_median_or_mean_of_the_members_that_see_it(
+        data, feature_fraction):
+    rows = data[:25]
+    for member_error in ("median", "mean"):
+        det = AEPlus(n_estimators=5, feature_fraction=feature_fraction, member_error=member_error,
+                     epochs=2, random_state=0).fit(data)
+        x = torch.as_tensor((rows - det.center_) / det.scale_, dtype=torch.float32)
+        with torch.no_grad():
+            members = det.module_(x.clamp(-det.clip, det.clip))[0]
+        member_errors = (members - x).square().numpy()  # (members, rows, features)
+        expected = np.zeros(rows.shape)
+        for feature in range(rows.shape[1]):
+            seen = det.feature_masks_[:, feature] == 1
+            if seen.any():
+                reduce = np.median if member_error == "median" else np.mean
+                expected[:, feature] = reduce(member_errors[seen, :, feature], axis=0)
+        got = det._map_rows(rows, lambda module, x: det._row_terms(module, x)[0])
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+    if feature_fraction < 1:  # a feature seen by an even number of members: two middle ones
+        assert (det.feature_masks_.sum(axis=0) % 2 == 0).any()

@@ -51,6 +51,21 @@ def _member_means_kernel():
     return _KERNEL[0]
 
 
+def _middle(ordered, count):
+    """The median of ``ordered`` ``(members, rows, features)`` (sorted along the members) over
+    its first ``count`` members: the mean of the two middle values for an even count.
+
+    ``count`` is an int or a ``(1, features)`` tensor of counts per feature.
+    """
+    if isinstance(count, int):
+        lower, upper = ordered[(count - 1) // 2], ordered[count // 2]
+    else:
+        count = count.long().expand(ordered.shape[1:]).unsqueeze(0)
+        lower = ordered.gather(0, ((count - 1) // 2).clamp(min=0)).squeeze(0)
+        upper = ordered.gather(0, count // 2).squeeze(0)
+    return 0.5 * (lower + upper)
+
+
 def _padded_row_array(x):
     """A C-contiguous array of ``x``'s rows with the padding they are laid out with.
 
@@ -77,13 +92,15 @@ class AEPlus(BaseAutoEncoder):
 
     - **Ensemble** (``n_estimators``): small autoencoders trained side by side
       in one batched network, each from its own initialisation, each seeing
-      its own random subset of features (``feature_fraction``); their
-      errors are averaged, which lowers the variance from seed to seed.
+      its own random subset of features (``feature_fraction``); each
+      feature's error is the median of the members' errors on it
+      (``member_error``), which lowers the variance from seed to seed and
+      is not carried by one member that reconstructs a value badly.
     - **Trimmed loss** (``trim_fraction``): in every batch each member ignores
       the rows it reconstructs worst, so anomalies in the training data are
       not learned as normal (as in robust collaborative autoencoders).
-    - **Tail scores** (``tail_scores``): each feature's error (averaged over
-      the members) is scored by how rare it is among the training rows'
+    - **Tail scores** (``tail_scores``): each feature's error (over the
+      members) is scored by how rare it is among the training rows'
       errors of that feature, −log of its tail probability: its rank among
       quantile knots below the 90th percentile (interpolated between the
       knots, so the score is continuous), a heavy (log-growing) tail above
@@ -142,6 +159,10 @@ class AEPlus(BaseAutoEncoder):
         Members of the ensemble.
     feature_fraction : float in (0, 1], default=1.0
         Fraction of the features each member sees.
+    member_error : {'median', 'mean'}, default='median'
+        With tail scores: each feature's error is the median of the errors
+        of the members that see it (the mean of the two middle ones for an
+        even count), or their mean.
     trim_fraction : float in [0, 0.5) or 'auto', default='auto'
         Fraction of each batch's worst-reconstructed rows left out of each
         member's loss; 'auto' uses ``contamination`` (0.1 with a thresholder).
@@ -224,7 +245,8 @@ class AEPlus(BaseAutoEncoder):
 
     _size_parameters = "hidden_size and code_size (as ints), or n_estimators"
 
-    def __init__(self, n_estimators=8, feature_fraction=1.0, trim_fraction="auto",
+    def __init__(self, n_estimators=8, feature_fraction=1.0, member_error="median",
+                 trim_fraction="auto",
                  normalize_errors=True, tail_scores=True, marginal=True, pca_weight=0.6,
                  typical_rows=True, clip=5.0, hidden_size="auto", code_size="auto",
                  activation="relu", contamination=0.1, preprocessing="robust", loss="mse",
@@ -238,6 +260,7 @@ class AEPlus(BaseAutoEncoder):
     def _check_params(self):
         check_int("n_estimators", self.n_estimators, 1)
         check_float("feature_fraction", self.feature_fraction, 0.0, 1.0, low_open=True)
+        check_choice("member_error", self.member_error, ("median", "mean"))
         if self.trim_fraction != "auto":
             check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
         check_choice("normalize_errors", self.normalize_errors, (True, False))
@@ -347,8 +370,8 @@ class AEPlus(BaseAutoEncoder):
             errors = x.new_empty(x.shape)
             residuals = x.new_empty(x.shape)
             kernel(products, last.bias.detach().squeeze(1).numpy(), _padded_row_array(x),
-                   _padded_row_array(clipped), self.loss == "mse", errors.numpy(),
-                   residuals.numpy())
+                   _padded_row_array(clipped), self.loss == "mse", self.member_error == "median",
+                   errors.numpy(), residuals.numpy())
             return errors, residuals
         reconstructions = module(clipped)[0]  # (members, rows, features)
         if module.shared_input:
@@ -356,12 +379,19 @@ class AEPlus(BaseAutoEncoder):
             # In place: the members' reconstructions are the largest tensor here.
             differences = reconstructions.sub_(x)
             errors = (differences.square_() if self.loss == "mse" else differences.abs_())
+            if self.member_error == "median":
+                return _middle(errors.sort(dim=0).values, errors.shape[0]), clipped - averaged
             return errors.mean(dim=0), clipped - averaged
         mask = module.input_mask
-        seen = mask.sum(dim=0).clamp(min=1.0)
-        averaged = (reconstructions * mask).sum(dim=0) / seen
-        errors = (self._element_errors(x, reconstructions) * mask).sum(dim=0) / seen
-        return errors, clipped - averaged
+        seen = mask.sum(dim=0)  # (1, features)
+        averaged = (reconstructions * mask).sum(dim=0) / seen.clamp(min=1.0)
+        errors = self._element_errors(x, reconstructions)
+        if self.member_error == "median":
+            # The members that do not see a feature sort last, and the middle
+            # is that of the members that do; a feature no member sees has 0.
+            ordered = errors.masked_fill_(mask == 0, torch.inf).sort(dim=0).values
+            return _middle(ordered, seen).nan_to_num_(posinf=0.0), clipped - averaged
+        return (errors * mask).sum(dim=0) / seen.clamp(min=1.0), clipped - averaged
 
     def _marginal_errors(self, x):
         """Error of "reconstructing" every row by the training median: ``(rows, features)``."""
