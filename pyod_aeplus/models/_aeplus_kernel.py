@@ -68,12 +68,15 @@ def member_means(products, bias, x, clipped, squared, median, errors, residuals)
             residual[j] = np.float32(0.0)
         for member in range(n_members):
             product, offset, own = products[member, row], bias[member], member_errors[member]
-            for j in range(n_features):  # vectorised
+            for j in range(n_features):  # vectorised (the branches are the same for every j)
                 reconstruction = product[j] + offset[j]
                 residual[j] += reconstruction
                 difference = reconstruction - value[j]
-                own[j] = difference * difference if squared else abs(difference)
-                error[j] += own[j]
+                member_error = difference * difference if squared else abs(difference)
+                if median:
+                    own[j] = member_error
+                else:
+                    error[j] += member_error
         if median and n_members == 8:
             for j in range(n_features):  # vectorised
                 error[j] = _median_of_eight(member_errors, j)
