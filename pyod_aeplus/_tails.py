@@ -29,6 +29,7 @@ import weakref
 import numpy as np
 import torch
 
+from ._compiled import compiled_kernel
 from ._parallel import in_parallel, over_column_blocks
 
 # Quantile knots per column below the (1 - TAIL_SHARE) quantile.
@@ -273,15 +274,6 @@ def _tail_values_cpu(kernel, columns, low, inv, table, tail_from, threshold, sca
     return torch.from_numpy(out).T.contiguous()
 
 
-_KERNEL = []
-
-
 def _cpu_kernel(name="tail_kernel"):
-    """A compiled kernel, or None where numba is missing (then torch computes the values)."""
-    if not _KERNEL:
-        try:
-            from . import _tails_kernel
-        except ImportError:
-            _tails_kernel = None
-        _KERNEL.append(_tails_kernel)
-    return None if _KERNEL[0] is None else getattr(_KERNEL[0], name)
+    """A compiled kernel of :mod:`._tails_kernel`, or None where numba is missing."""
+    return compiled_kernel("_tails_kernel", name)

@@ -1,6 +1,6 @@
 """AEPlus's compiled CPU kernel (numba): the members' error and residual of each value.
 
-Imported on first use only, as :mod:`pyod_aeplus._tails_kernel`. On a CPU
+Imported on first use only (:mod:`pyod_aeplus._compiled`). On a CPU
 the members' reconstructions of a chunk of rows (``members × rows ×
 features``) are the largest values a score is made of; torch would take
 five passes over them (adding the bias, averaging, subtracting the row,

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import torch
 
+from .._compiled import compiled_kernel
 from .._tails import (TAIL_KNOTS, column_medians, fit_tails, tail_values,
                       weighted_tail_values)
 from .._validation import check_choice, check_float, check_int
@@ -35,20 +36,6 @@ def _squared_norms(rows, block_values=2 ** 18):
     """
     step = max(1, block_values // max(1, rows.shape[1]))
     return torch.cat([block.square().sum(dim=1) for block in rows.split(step)])
-
-
-_KERNEL = []
-
-
-def _member_means_kernel():
-    """The compiled kernel of the members' mean errors, or None where numba is missing."""
-    if not _KERNEL:
-        try:
-            from ._aeplus_kernel import member_means
-        except ImportError:
-            member_means = None
-        _KERNEL.append(member_means)
-    return _KERNEL[0]
 
 
 def _middle(ordered, count):
@@ -361,7 +348,7 @@ class AEPlus(BaseAutoEncoder):
         clipped = aligned_rows(self._clipped(x))
         kernel = None
         if x.device.type == "cpu" and module.shared_input and not torch.is_grad_enabled():
-            kernel = _member_means_kernel()
+            kernel = compiled_kernel("models._aeplus_kernel", "member_means")
         if kernel is not None:
             # The same values as below, in one pass over the reconstructions.
             hidden, _ = module.last_hidden(clipped)
