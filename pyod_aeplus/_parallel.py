@@ -23,7 +23,8 @@ import torch
 # Below this many values a call is not split over threads.
 PARALLEL_VALUES = 2 ** 16
 # Most chunks map_in_order works on at once: each holds a chunk's memory (16 MB
-# as the engine sizes them), so scoring memory stays bounded on many cores.
+# as the engine sizes them, more when few are in flight), so scoring memory
+# stays bounded on many cores.
 MAP_THREADS = 8
 
 _POOLS = {}
@@ -75,6 +76,11 @@ def over_column_blocks(function, values, block_values, dtype=None):
             function(start, stop, np.array(values[:, start:stop].T, dtype=dtype, order="C"))
 
     in_parallel(part, n_columns, values.size)
+
+
+def chunks_in_flight():
+    """The most calls :func:`map_in_order` has in flight at once on a CPU: two per thread."""
+    return 2 * max(1, min(MAP_THREADS, torch.get_num_threads()))
 
 
 def map_in_order(function, items, progress=None, parallel=True):

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from ._docstrings import complete_docstring
 from ._memory import AllocationGuard, TooManyValues, available_memory
-from ._parallel import map_in_order, over_column_blocks
+from ._parallel import chunks_in_flight, map_in_order, over_column_blocks
 from ._validation import (
     check_choice,
     check_contamination,
@@ -43,6 +43,11 @@ LOSSES = ("mse", "mae")
 # bytes (``_scoring_row_bytes``): scoring memory stays bounded however many
 # rows X has, and whatever the network's size (members, posterior draws).
 CHUNK_BYTES = 2 ** 24
+# A detector whose chunks of CHUNK_BYTES would hold fewer rows than its
+# ``_min_chunk_rows`` may make them that long, as far as the chunks in flight
+# (``chunks_in_flight``) then take at most IN_FLIGHT_BYTES together: on a
+# machine with few threads, few chunks are in flight.
+IN_FLIGHT_BYTES = 2 ** 28
 # Scoring pads a chunk's rows to a multiple of ROW_BLOCK and, on a CPU, starts
 # every row on a boundary of ROW_ALIGN float32 values, 64 bytes (_row_padded).
 ROW_BLOCK, ROW_ALIGN = 16, 16
@@ -313,6 +318,9 @@ class BaseAutoEncoder(BaseDetector):
     _auto_batch_size = False
     # About how many optimiser steps epochs='auto' allows on large sets.
     _max_steps = MAX_STEPS
+    # Rows a scoring chunk may grow to where CHUNK_BYTES would give fewer
+    # (``_chunk_rows``).
+    _min_chunk_rows = 1
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -529,7 +537,12 @@ class BaseAutoEncoder(BaseDetector):
         return X.shape[0] * X.shape[1] * 4 < free // 2
 
     def _chunk_rows(self, n_features):
-        return max(1, CHUNK_BYTES // max(1, self._scoring_row_bytes(n_features)))
+        row_bytes = max(1, self._scoring_row_bytes(n_features))
+        rows = CHUNK_BYTES // row_bytes
+        if rows < self._min_chunk_rows:
+            budget = max(CHUNK_BYTES, IN_FLIGHT_BYTES // chunks_in_flight())
+            rows = min(self._min_chunk_rows, budget // row_bytes)
+        return max(1, rows)
 
     def _scaled_chunks(self, X, device):
         """Yield ``(lo, hi, tensor)``: scaled float32 chunks of ``X`` on ``device``."""

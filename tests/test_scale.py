@@ -7,8 +7,10 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from conftest import torch_threads
 
 import pyod_aeplus as pa
+import pyod_aeplus._parallel
 import pyod_aeplus.base
 import pyod_aeplus.training
 
@@ -37,15 +39,34 @@ def test_chunked_scoring_equals_one_shot(fitted, monkeypatch):
     (lambda: pa.VAE(n_draws=512), 2 ** 24 // (4 * 512 * 4 * 20)),
     (lambda: pa.DenseAE(), 2 ** 24 // (4 * 20)),
 ])
-def test_chunks_shrink_with_the_work_per_row(make, rows_bound):
+def test_chunks_shrink_with_the_work_per_row(make, rows_bound, monkeypatch):
     """Scoring memory is budgeted by rows x features x members (or draws), not rows x features."""
     det = make()
+    monkeypatch.setattr(det, "_min_chunk_rows", 1)  # the budget alone (growth: below)
     det.n_features_in_ = 20
     rows = det._chunk_rows(20)
     assert rows * det._scoring_row_bytes(20) <= pyod_aeplus.base.CHUNK_BYTES
     assert 1 <= rows <= rows_bound
     # However wide a row, a chunk holds at least one.
     assert det._chunk_rows(10 ** 9) == 1
+
+
+@pytest.mark.parametrize("threads,rows", [(1, 512), (2, 512), (4, 341), (8, 170), (32, 170)])
+def test_short_chunks_grow_only_while_few_are_in_flight(threads, rows):
+    """AEPlus at 1,000 features: 170 rows fill CHUNK_BYTES; up to 512 while 256 MB in all allow."""
+    det = pa.AEPlus()
+    det.n_features_in_ = 1000
+    row_bytes = det._scoring_row_bytes(1000)
+    assert pyod_aeplus.base.CHUNK_BYTES // row_bytes == 170
+    with torch_threads(threads):
+        assert det._chunk_rows(1000) == rows
+        in_flight = 2 * min(threads, pyod_aeplus._parallel.MAP_THREADS)
+        assert rows * row_bytes * in_flight <= max(
+            pyod_aeplus.base.IN_FLIGHT_BYTES, in_flight * pyod_aeplus.base.CHUNK_BYTES)
+    # Narrow rows: chunks of CHUNK_BYTES are long already and stay as they are.
+    det.n_features_in_ = 20
+    with torch_threads(threads):
+        assert det._chunk_rows(20) == pyod_aeplus.base.CHUNK_BYTES // det._scoring_row_bytes(20)
 
 
 @pytest.mark.slow  # 60,000 rows through 64 members

@@ -229,6 +229,12 @@ class AEPlus(BaseAutoEncoder):
     # and costs time on large sets without gaining accuracy (measured on the
     # large development sets, trained uncapped: research notes).
     _max_steps = 600
+    # A chunk's tail scores read every tail column's table (2 KB a column, 4.6
+    # MB at 1,000 features) from memory again, the network's pass having
+    # pushed it out of the caches: with 170-row chunks (16 MB at 1,000
+    # features) that reload took half the tail kernel's time. Where threads
+    # are few, chunks grow to 512 rows, the kernel's tile (research notes).
+    _min_chunk_rows = 512
 
     _size_parameters = "hidden_size and code_size (as ints), or n_estimators"
 
