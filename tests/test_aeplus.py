@@ -399,8 +399,9 @@ def test_squared_norms_block_by_block_equal_the_whole_tensors(dtype):
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae"])
-@pytest.mark.parametrize("member_error,n_estimators", [("median", 4), ("median", 3),
-                                                       ("mean", 3)])
+@pytest.mark.parametrize("member_error,n_estimators", [
+    ("median", 8),  # the default: the kernel's sorting network of eight
+    ("median", 4), ("median", 3), ("mean", 8), ("mean", 3)])
 def test_compiled_row_terms_equal_the_torch_operations(data, loss, member_error, n_estimators,
                                                        monkeypatch):
     from pyod_aeplus.models import aeplus
