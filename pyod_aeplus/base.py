@@ -35,7 +35,7 @@ from ._validation import (
     resolve_device,
 )
 from .nn import drawing_from, dropout_generator, reconstruction_step, relu_blocks
-from .training import MAX_STEPS, auto_epochs, train_module
+from .training import MAX_STEPS, auto_epochs, train_module, trimmed_mean
 
 PREPROCESSING = ("standard", "minmax", "robust", "global", None)
 LOSSES = ("mse", "mae")
@@ -867,3 +867,26 @@ class BaseAutoEncoder(BaseDetector):
         from .persistence import _load
 
         return _load(path, device=device, expected=cls)
+
+
+class TrimmedLoss:
+    """For a detector with a ``trim_fraction`` parameter: a trimmed training loss.
+
+    In every batch the rows with the largest loss, ``trim_fraction`` of them
+    ('auto': the expected contamination), are left out of the loss, so the
+    anomalies among the training rows are not learned as normal. Listed
+    before :class:`BaseAutoEncoder` among a detector's bases.
+    """
+
+    def _check_trim_fraction(self):
+        if self.trim_fraction != "auto":
+            check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
+
+    def _trim(self):
+        """The share of each batch's rows left out of the loss."""
+        if self.trim_fraction != "auto":
+            return float(self.trim_fraction)
+        return self._expected_contamination()
+
+    def _reduce_loss(self, row_losses):
+        return trimmed_mean(row_losses, self._trim())

@@ -59,6 +59,21 @@ class TrainingDivergedError(FloatingPointError):
     """The training loss became NaN or infinite."""
 
 
+def trimmed_mean(row_losses, trim):
+    """Mean of ``row_losses`` along its last axis, without the ``floor(trim · rows)`` largest.
+
+    The trimmed loss of robust autoencoders: the rows a network fits worst in
+    a batch (anomalies among the training rows, at about the expected
+    contamination) do not pull it towards themselves, and so stay poorly
+    reconstructed, which is what scores them.
+    """
+    n_rows = row_losses.shape[-1]
+    keep = max(1, n_rows - int(math.floor(trim * n_rows)))
+    if keep == n_rows:
+        return row_losses.mean()
+    return torch.topk(row_losses, keep, dim=-1, largest=False).values.mean()
+
+
 def split_validation(n_rows, validation_fraction, generator):
     """Return ``(train_index, val_index)``; ``val_index`` is None when too few rows.
 

@@ -235,6 +235,8 @@ OWN_BAD_PARAMS = [
     (pa.VAE, {"score_type": "likelihood"}, "score_type must be one of"),
     (pa.VAE, {"n_draws": 0}, "n_draws must be >= 1"),
     (pa.VAE, {"latent_size": 0}, "latent_size must be >= 1"),
+    (pa.VAE, {"trim_fraction": 0.5}, "trim_fraction must be"),
+    (pa.VAE, {"trim_fraction": "half"}, "trim_fraction must be a real number"),
     (pa.VAE, {"decoder_variance": "column"},
      "decoder_variance must be one of 'bounded', 'feature', 'row'; got 'column'"),
 ]

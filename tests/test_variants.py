@@ -82,6 +82,33 @@ def test_vae_kl_is_on_by_default_and_scores_repeat(data):
     assert det.score_noise_.shape == (det.n_draws, det.latent_size)
 
 
+def test_vae_trimmed_loss_leaves_out_each_batchs_worst_rows():
+    losses = torch.tensor([1.0, 2.0, 3.0, 100.0])
+    assert pa.VAE(trim_fraction=0.25)._reduce_loss(losses).item() == pytest.approx(2.0)
+    assert pa.VAE(trim_fraction=0.0)._reduce_loss(losses).item() == pytest.approx(106.0 / 4)
+    # 'auto' trims at the contamination rate; with a thresholder, at 0.1.
+    assert pa.VAE(contamination=0.05)._trim() == 0.05
+    assert pa.VAE(contamination=MeanStdThreshold())._trim() == 0.1
+
+
+def test_vae_trimmed_loss_keeps_a_contaminating_cluster_abnormal(data):
+    X = data.copy()
+    # 5 % of the training rows: a tight cluster off the normal rows' subspace.
+    X[:30] = 3.0 + 0.1 * np.random.default_rng(4).normal(size=(30, X.shape[1]))
+
+    def cluster_scores(trim_fraction):
+        det = pa.VAE(contamination=0.05, trim_fraction=trim_fraction, epochs=30,
+                     random_state=0).fit(X)
+        scores = det.decision_scores_
+        return scores[:30], scores[30:]
+
+    cluster, normal = cluster_scores("auto")
+    assert cluster.min() > np.quantile(normal, 0.95)
+    # Trained on every row, the network learns the cluster as normal.
+    untrimmed_cluster, untrimmed_normal = cluster_scores(0.0)
+    assert np.median(untrimmed_cluster) < np.quantile(untrimmed_normal, 0.95)
+
+
 @pytest.mark.parametrize("score_type", ["reconstruction_probability", "elbo", "mse"])
 def test_vae_scores(data, score_type):
     X = data.copy()

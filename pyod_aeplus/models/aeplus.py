@@ -9,8 +9,8 @@ from .._compiled import compiled_kernel
 from .._tails import (TAIL_KNOTS, column_medians, fit_tails, tail_values,
                       weighted_tail_values)
 from .._validation import check_choice, check_float, check_int
-from ..base import (ROW_BLOCK, BaseAutoEncoder, _row_padded, aligned_rows, chunkwise,
-                    evenly_spaced_index, statistics_sample_size, within_quantile)
+from ..base import (ROW_BLOCK, BaseAutoEncoder, TrimmedLoss, _row_padded, aligned_rows,
+                    chunkwise, evenly_spaced_index, statistics_sample_size, within_quantile)
 from ..nn import ACTIVATIONS, EnsembleAutoEncoder, ensemble_relu_layers, ensemble_step
 
 # Each column's tails are fitted on at most TAIL_VALUES values in all.
@@ -72,7 +72,7 @@ def _auto_or_int(name, value):
         check_int(name, value, 1)
 
 
-class AEPlus(BaseAutoEncoder):
+class AEPlus(TrimmedLoss, BaseAutoEncoder):
     """Robust autoencoder ensemble: a tuning-free default detector.
 
     Components, each a parameter so it can be switched off:
@@ -254,8 +254,7 @@ class AEPlus(BaseAutoEncoder):
         check_int("n_estimators", self.n_estimators, 1)
         check_float("feature_fraction", self.feature_fraction, 0.0, 1.0, low_open=True)
         check_choice("member_error", self.member_error, ("median", "mean"))
-        if self.trim_fraction != "auto":
-            check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
+        self._check_trim_fraction()
         check_choice("normalize_errors", self.normalize_errors, (True, False))
         check_choice("tail_scores", self.tail_scores, (True, False))
         check_choice("marginal", self.marginal, (True, False))
@@ -283,11 +282,6 @@ class AEPlus(BaseAutoEncoder):
     def _auto_batch(self, n_rows):
         # Small sets still get about 16 steps per epoch.
         return int(min(256, max(16, n_rows // 16)))
-
-    def _trim(self):
-        if self.trim_fraction != "auto":
-            return float(self.trim_fraction)
-        return self._expected_contamination()
 
     # -- network and training -----------------------------------------------------
     def _prepare_fit(self, X, generator):
@@ -320,14 +314,6 @@ class AEPlus(BaseAutoEncoder):
         # data, and only scoring compares against the raw values.
         errors = self._member_errors(module, self._clipped(x))
         return errors.sum(dim=2) / module.input_mask.sum(dim=2)  # (members, rows)
-
-    def _reduce_loss(self, row_losses):
-        trim = self._trim()
-        n_rows = row_losses.shape[-1]
-        keep = max(1, n_rows - int(math.floor(trim * n_rows)))
-        if keep == n_rows:
-            return row_losses.mean()
-        return torch.topk(row_losses, keep, dim=-1, largest=False).values.mean()
 
     def _fused_step(self, module, device):
         # On a CPU the ReLU ensemble trains with a hand-written backward pass

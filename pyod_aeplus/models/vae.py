@@ -5,20 +5,23 @@ import math
 import torch
 
 from .._validation import check_choice, check_float, check_int, check_sizes
-from ..base import BaseAutoEncoder
+from ..base import BaseAutoEncoder, TrimmedLoss
 from ..nn import ACTIVATIONS, GaussianVAE
 from ..nn.vae import DECODER_VARIANCES
 
 SCORE_TYPES = ("reconstruction_probability", "elbo", "mse")
 
 
-class VAE(BaseAutoEncoder):
+class VAE(TrimmedLoss, BaseAutoEncoder):
     """Variational autoencoder.
 
     Trained on the negative ELBO: the likelihood of the row under the
     decoder (Gaussian for ``loss='mse'``, Laplace for ``loss='mae'``, each
     with a learned per-feature scale) plus ``beta`` times the KL divergence
-    of the posterior from N(0, I). The KL term is on by default.
+    of the posterior from N(0, I). The KL term is on by default. In every
+    batch the rows with the largest loss (``trim_fraction``) are left out,
+    so the anomalies among the training rows neither shape the decoder's
+    means nor widen its variances, which would make them likely.
 
     Parameters
     ----------
@@ -51,6 +54,10 @@ class VAE(BaseAutoEncoder):
         feature's learned variance, which the decoder may move for a row by a
         factor of at most e either way: room for rows whose features vary
         more or less than most, none for hiding an error.
+    trim_fraction : float in [0, 0.5) or 'auto', default='auto'
+        Fraction of each batch's rows with the largest loss (negative ELBO)
+        left out of the loss; 'auto' uses ``contamination`` (0.1 with a
+        thresholder). 0 trains on every row: for clean training data.
 
     Attributes
     ----------
@@ -78,7 +85,7 @@ class VAE(BaseAutoEncoder):
     # embedding and synthetic-anomaly suites (research notes).
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score_type="reconstruction_probability", n_draws=16, activation="relu",
-                 dropout=0.0, decoder_variance="bounded", contamination=0.1,
+                 dropout=0.0, decoder_variance="bounded", trim_fraction="auto", contamination=0.1,
                  preprocessing="standard", loss="mse", epochs="auto", batch_size=256, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.0, early_stopping=True, patience=10,
                  gradient_clip=5.0, mixed_precision=False, compile=False,
@@ -93,6 +100,7 @@ class VAE(BaseAutoEncoder):
         check_int("n_draws", self.n_draws, 1)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        self._check_trim_fraction()
         check_choice("decoder_variance", self.decoder_variance, DECODER_VARIANCES)
 
     def _scoring_row_bytes(self, n_features):
