@@ -1,4 +1,4 @@
-"""Each detector with its defaults on PyOD's generate_data (issue 3's bar: test ROC-AUC >= 0.95).
+"""Each detector with its defaults on PyOD's generate_data (the bar: test ROC-AUC >= 0.95).
 
     python benchmarks/detectors_generate_data.py
 
