@@ -879,6 +879,9 @@ class TrimmedLoss:
     """
 
     def _check_trim_fraction(self):
+        if isinstance(self.trim_fraction, str) and self.trim_fraction != "auto":
+            raise TypeError("trim_fraction must be 'auto' or a number in [0.0, 0.5), "
+                            f"got {self.trim_fraction!r}")
         if self.trim_fraction != "auto":
             check_float("trim_fraction", self.trim_fraction, 0.0, 0.5, high_open=True)
 

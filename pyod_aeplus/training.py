@@ -59,6 +59,11 @@ class TrainingDivergedError(FloatingPointError):
     """The training loss became NaN or infinite."""
 
 
+def kept_rows(n_rows, trim):
+    """Rows a trimmed loss keeps of ``n_rows``: all but the ``floor(trim · n_rows)`` worst, >= 1."""
+    return max(1, n_rows - int(math.floor(trim * n_rows)))
+
+
 def trimmed_mean(row_losses, trim):
     """Mean of ``row_losses`` along its last axis, without the ``floor(trim · rows)`` largest.
 
@@ -68,7 +73,7 @@ def trimmed_mean(row_losses, trim):
     reconstructed, which is what scores them.
     """
     n_rows = row_losses.shape[-1]
-    keep = max(1, n_rows - int(math.floor(trim * n_rows)))
+    keep = kept_rows(n_rows, trim)
     if keep == n_rows:
         return row_losses.mean()
     return torch.topk(row_losses, keep, dim=-1, largest=False).values.mean()

@@ -80,9 +80,9 @@ class VAE(TrimmedLoss, BaseAutoEncoder):
 
     _size_parameters = "hidden_sizes and latent_size"
 
-    # validation_fraction=0.0: trained on every row and stopped on a plateau of
-    # the training loss, which was ahead of a 10 % hold-out on the Classical,
-    # embedding and synthetic-anomaly suites (research notes).
+    # validation_fraction=0.0: no rows held out, stopped on a plateau of the
+    # (trimmed) training loss, which was ahead of a 10 % hold-out on the
+    # Classical, embedding and synthetic-anomaly suites (research notes).
     def __init__(self, hidden_sizes=(64, 32), latent_size=8, beta=1.0,
                  score_type="reconstruction_probability", n_draws=16, activation="relu",
                  dropout=0.0, decoder_variance="bounded", trim_fraction="auto", contamination=0.1,

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..training import kept_rows
 from .layers import make_activation
 
 # torch's CPU batched product takes a loop of its own below this many
@@ -177,7 +178,7 @@ def ensemble_step(module, x, *, trim, loss="mse"):
     first, second, third, last = ensemble_relu_layers(module)
     members, d, hidden = first.weight.shape
     n = x.shape[0]
-    keep = max(1, n - int(math.floor(trim * n)))
+    keep = kept_rows(n, trim)
     shared = module.shared_input
     pre1 = module._first_layer(x)  # (M, n, H)
     h1 = pre1.relu()
