@@ -152,7 +152,9 @@ class AEPlus(TrimmedLoss, BaseAutoEncoder):
         even count), or their mean.
     trim_fraction : float in [0, 0.5) or 'auto', default='auto'
         Fraction of each batch's worst-reconstructed rows left out of each
-        member's loss; 'auto' uses ``contamination`` (0.1 with a thresholder).
+        member's loss, rounded down to whole rows (a batch of fewer than
+        1 / trim_fraction rows keeps them all); 'auto' uses ``contamination``
+        (0.1 with a thresholder).
     normalize_errors : bool, default=True
         With ``tail_scores=False``: divide each member's error on each feature
         by its mean on the training rows. (No effect with tail scores.)

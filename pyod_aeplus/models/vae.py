@@ -56,8 +56,10 @@ class VAE(TrimmedLoss, BaseAutoEncoder):
         more or less than most, none for hiding an error.
     trim_fraction : float in [0, 0.5) or 'auto', default='auto'
         Fraction of each batch's rows with the largest loss (negative ELBO)
-        left out of the loss; 'auto' uses ``contamination`` (0.1 with a
-        thresholder). 0 trains on every row: for clean training data.
+        left out of the loss, rounded down to whole rows (a batch of fewer
+        than 1 / trim_fraction rows keeps them all); 'auto' uses
+        ``contamination`` (0.1 with a thresholder). 0 trains on every row:
+        for clean training data.
 
     Attributes
     ----------
